@@ -1,0 +1,65 @@
+"""The `coop-drive` command line. Exit status: 0 success, 2 bad input, 1 anything else."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from coop_drive.cli.compare import compare, format_table
+from coop_drive.cli.output import OutputDirError
+from coop_drive.cli.run import (
+    add_run_arguments,
+    execute,
+    format_summary,
+    scenario_from_args,
+    validate_run_arguments,
+)
+from coop_drive.scenario import ScenarioError, Split
+from coop_drive.world.netcache import MapBuildError
+
+EXIT_BAD_INPUT = 2
+_SPLITS = [s.value for s in Split]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coop-drive", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one scenario in the in-process runtime")
+    add_run_arguments(run)
+    run.add_argument("--split", choices=_SPLITS, default=None, help="which functions leave the car")
+    run.add_argument("--out", type=Path, default=None, help="directory for metrics.json and run.json")
+    cmp = sub.add_parser("compare", help="run a scenario under several splits and print them side by side")
+    add_run_arguments(cmp)
+    cmp.add_argument("--splits", default="onboard,edge", help="comma-separated splits (default onboard,edge)")
+    cmp.add_argument("--out", type=Path, default=None, help="directory; each split goes to OUT/<split>/")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    error = validate_run_arguments(args)
+    if args.command == "compare" and error is None:
+        unknown = [s for s in args.splits.split(",") if s not in _SPLITS]
+        error = f"--splits: unknown split(s) {', '.join(unknown)} (choose from {', '.join(_SPLITS)})" if unknown else None
+    if error:
+        parser.exit(EXIT_BAD_INPUT, f"coop-drive: error: {error}\n")
+    try:
+        if args.command == "run":
+            scenario = scenario_from_args(args, None if args.split is None else Split(args.split))
+            metrics = execute(scenario, args.out)
+            print(format_summary(scenario, metrics))
+            if args.out is not None:
+                print(f"  metrics           {args.out / 'metrics.json'}")
+        else:
+            print(format_table(compare(args)))
+    except (ScenarioError, MapBuildError, OutputDirError) as exc:
+        print(f"coop-drive: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Per-run metrics, accumulated step by step from ground truth, written as metrics.json."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coop_drive.eval.safety import box_gap_m, time_to_collision_s
+from coop_drive.world.backend import ActorState
+
+TTC_HORIZON_S = 10.0  # min_ttc_s is capped here: "no collision course within 10 s"
+_NEAR_M = 80.0  # pairs farther apart than this are not examined for TTC
+
+
+@dataclass
+class RunMetrics:
+    """What one run measured. Field names carry units; wall_time_s is the only non-deterministic field."""
+
+    collision: bool = False
+    collision_time_s: float | None = None
+    collision_with: str | None = None
+    min_ttc_s: float = TTC_HORIZON_S
+    min_distance_m: float = math.inf
+    ego_max_decel_mps2: float = 0.0
+    ego_travel_time_s: float | None = None
+    v2x_frames_sent: int = 0
+    v2x_frames_delivered: int = 0
+    v2x_frames_rejected: int = 0
+    sim_time_s: float = 0.0
+    wall_time_s: float = 0.0
+
+    def to_json_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in self.__dict__.items():
+            if isinstance(value, float):
+                value = None if not math.isfinite(value) else round(value, 6)
+            out[key] = value
+        return out
+
+
+class MetricsRecorder:
+    """Updates RunMetrics from each step's ground truth."""
+
+    def __init__(self, ego_id: str) -> None:
+        self.ego_id = ego_id
+        self.metrics = RunMetrics()
+        self._last_speed_mps: float | None = None
+        self._last_time_s: float | None = None
+
+    def on_step(self, time_s: float, states: Mapping[str, ActorState], colliding_with: list[str]) -> None:
+        m = self.metrics
+        ego = states.get(self.ego_id)
+        if ego is None:
+            return
+        if self._last_speed_mps is not None and self._last_time_s is not None and time_s > self._last_time_s:
+            decel = (self._last_speed_mps - ego.speed_mps) / (time_s - self._last_time_s)
+            m.ego_max_decel_mps2 = max(m.ego_max_decel_mps2, decel)
+        self._last_speed_mps, self._last_time_s = ego.speed_mps, time_s
+        for aid in sorted(states):
+            if aid == self.ego_id:
+                continue
+            other = states[aid]
+            if math.hypot(other.x_m - ego.x_m, other.y_m - ego.y_m) > _NEAR_M:
+                continue
+            m.min_distance_m = min(m.min_distance_m, box_gap_m(ego, other))
+            m.min_ttc_s = min(m.min_ttc_s, time_to_collision_s(ego, other, TTC_HORIZON_S))
+        if colliding_with and not m.collision:
+            m.collision, m.collision_time_s, m.collision_with = True, time_s, colliding_with[0]
+            m.min_ttc_s = 0.0
+            m.min_distance_m = 0.0
+
+
+def write_metrics(metrics: RunMetrics, path: Path) -> None:
+    """Write metrics.json (sorted keys, stable formatting)."""
+    path.write_text(json.dumps(metrics.to_json_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -1,0 +1,58 @@
+"""Linear Kalman filter for a planar constant-velocity model, state [x, y, vx, vy] in SI units."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from coop_drive.geometry import FloatArray
+
+
+def cv_transition(dt_s: float) -> FloatArray:
+    """F for the constant-velocity model over dt_s."""
+    f = np.eye(4)
+    f[0, 2] = f[1, 3] = dt_s
+    return f
+
+
+def cv_process_noise(dt_s: float, accel_noise_psd: float) -> FloatArray:
+    """Q for white-noise acceleration of power spectral density q [m^2/s^3] (continuous, discretised)."""
+    q = accel_noise_psd
+    dt2, dt3 = dt_s * dt_s, dt_s**3
+    return q * np.array([
+        [dt3 / 3.0, 0.0, dt2 / 2.0, 0.0],
+        [0.0, dt3 / 3.0, 0.0, dt2 / 2.0],
+        [dt2 / 2.0, 0.0, dt_s, 0.0],
+        [0.0, dt2 / 2.0, 0.0, dt_s],
+    ])
+
+
+def cv_predict(x: FloatArray, p: FloatArray, dt_s: float, accel_noise_psd: float) -> tuple[FloatArray, FloatArray]:
+    """Prediction step."""
+    assert x.shape == (4,) and p.shape == (4, 4), f"bad shapes x{x.shape} P{p.shape}"
+    f = cv_transition(dt_s)
+    x_pred = f @ x  # x = F x
+    p_pred = f @ p @ f.T + cv_process_noise(dt_s, accel_noise_psd)  # P = F P F' + Q
+    return x_pred, p_pred
+
+
+def kf_update(
+    x: FloatArray, p: FloatArray, z: FloatArray | None, h: FloatArray, r: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Measurement update in Joseph form; a missing measurement (None) leaves the estimate as it is."""
+    if z is None:
+        return x, p
+    assert h.shape == (len(z), 4) and r.shape == (len(z), len(z)), f"bad shapes H{h.shape} R{r.shape}"
+    y = z - h @ x  # y = z - H x
+    s = h @ p @ h.T + r  # S = H P H' + R
+    k = np.linalg.solve(s.T, (p @ h.T).T).T  # K = P H' S^-1
+    x_new = x + k @ y  # x = x + K y
+    i_kh = np.eye(4) - k @ h
+    p_new = i_kh @ p @ i_kh.T + k @ r @ k.T  # P = (I-KH) P (I-KH)' + K R K'
+    return x_new, p_new
+
+
+def mahalanobis_sq(x: FloatArray, p: FloatArray, z: FloatArray, h: FloatArray, r: FloatArray) -> float:
+    """Squared Mahalanobis distance of measurement z from the predicted measurement H x."""
+    y = z - h @ x
+    s = h @ p @ h.T + r
+    return float(y @ np.linalg.solve(s, y))
