@@ -9,6 +9,13 @@ from pathlib import Path
 
 from coop_drive.cli.compare import compare, format_table
 from coop_drive.cli.output import OutputDirError
+from coop_drive.cli.sweep import (
+    add_sweep_arguments,
+    first_colliding_latency_ms,
+    format_row,
+    sweep,
+    validate_sweep_arguments,
+)
 from coop_drive.cli.run import (
     add_run_arguments,
     execute,
@@ -34,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_arguments(cmp)
     cmp.add_argument("--splits", default="onboard,edge", help="comma-separated splits (default onboard,edge)")
     cmp.add_argument("--out", type=Path, default=None, help="directory; each split goes to OUT/<split>/")
+    swp = sub.add_parser("sweep", help="run one split over a range of latencies (and seeds)")
+    add_run_arguments(swp)
+    add_sweep_arguments(swp)
     return parser
 
 
@@ -44,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "compare" and error is None:
         unknown = [s for s in args.splits.split(",") if s not in _SPLITS]
         error = f"--splits: unknown split(s) {', '.join(unknown)} (choose from {', '.join(_SPLITS)})" if unknown else None
+    if args.command == "sweep" and error is None:
+        error = validate_sweep_arguments(args)
     if error:
         parser.exit(EXIT_BAD_INPUT, f"coop-drive: error: {error}\n")
     try:
@@ -53,8 +65,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(format_summary(scenario, metrics))
             if args.out is not None:
                 print(f"  metrics           {args.out / 'metrics.json'}")
-        else:
+        elif args.command == "compare":
             print(format_table(compare(args)))
+        else:
+            rows = sweep(args)
+            print("\n".join(format_row(r) for r in rows))
+            first = first_colliding_latency_ms(rows)
+            print("no collision at any swept latency" if first is None
+                  else f"smallest latency with a collision: {first:g} ms")
     except (ScenarioError, MapBuildError, OutputDirError) as exc:
         print(f"coop-drive: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -15,6 +15,7 @@ from coop_drive.components.mec import MecCore
 from coop_drive.components.vehicle import VehicleCore
 from coop_drive.eval.metrics import MetricsRecorder, RunMetrics
 from coop_drive.link.model import LinkDirection
+from coop_drive.perception.fusion import FusionConfig
 from coop_drive.rng import stream
 from coop_drive.runtime.scheduler import EventScheduler
 from coop_drive.scenario.model import ActorSpec, Scenario, Split
@@ -50,7 +51,7 @@ def _run(scenario: Scenario, world: WorldBackend,
     world.start(scenario)
     ego = scenario.ego
     buildings = world.buildings()
-    vehicle = VehicleCore(ego, world.ego_route_path())
+    vehicle = VehicleCore(ego, world.ego_route_path(), FusionConfig(max_age_s=scenario.max_v2x_age_s))
     recorder = MetricsRecorder(ego.actor_id)
     metrics = recorder.metrics
     clock = _Clock(world.actor_states(), world.time_s)

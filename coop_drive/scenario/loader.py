@@ -174,11 +174,14 @@ def load_scenario(path: Path | str) -> Scenario:
     mec = root.section("mec", optional=True)
     publish_rate_hz = mec.number("publish_rate_hz", default=10.0, strictly_positive=True)
     mec.finish()
+    vehicle = root.section("vehicle", optional=True)
+    max_v2x_age_s = vehicle.number("max_v2x_age_s", default=1.0, strictly_positive=True)
+    vehicle.finish()
     root.finish()
     return Scenario(
         name=name, source_path=path.resolve(), map_path=map_path, duration_s=duration_s, step_s=step_s,
         seed=seed, ego=ego, actors=actors, onboard_sensors=onboard, roadside_sensors=roadside,
-        link=link, split=split, mec_publish_rate_hz=publish_rate_hz,
+        link=link, split=split, mec_publish_rate_hz=publish_rate_hz, max_v2x_age_s=max_v2x_age_s,
     )
 
 

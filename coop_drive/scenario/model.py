@@ -110,6 +110,7 @@ class Scenario:
     link: LinkSpec
     split: Split
     mec_publish_rate_hz: float = 10.0
+    max_v2x_age_s: float = 1.0  # the vehicle rejects received objects older than this
 
     def with_overrides(
         self,
