@@ -9,19 +9,19 @@ from pathlib import Path
 
 from coop_drive.cli.compare import compare, format_table
 from coop_drive.cli.output import OutputDirError
-from coop_drive.cli.sweep import (
-    add_sweep_arguments,
-    first_colliding_latency_ms,
-    format_row,
-    sweep,
-    validate_sweep_arguments,
-)
 from coop_drive.cli.run import (
     add_run_arguments,
     execute,
     format_summary,
     scenario_from_args,
     validate_run_arguments,
+)
+from coop_drive.cli.sweep import (
+    add_sweep_arguments,
+    first_colliding_latency_ms,
+    format_row,
+    sweep,
+    validate_sweep_arguments,
 )
 from coop_drive.scenario import ScenarioError, Split
 from coop_drive.world.netcache import MapBuildError
@@ -53,7 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     error = validate_run_arguments(args)
     if args.command == "compare" and error is None:
         unknown = [s for s in args.splits.split(",") if s not in _SPLITS]
-        error = f"--splits: unknown split(s) {', '.join(unknown)} (choose from {', '.join(_SPLITS)})" if unknown else None
+        if unknown:
+            error = f"--splits: unknown split(s) {', '.join(unknown)} (choose from {', '.join(_SPLITS)})"
     if args.command == "sweep" and error is None:
         error = validate_sweep_arguments(args)
     if error:

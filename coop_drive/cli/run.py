@@ -70,9 +70,10 @@ def format_summary(scenario: Scenario, metrics: RunMetrics) -> str:
     m = metrics
     link = "" if scenario.split is Split.ONBOARD else (
         f"  latency {scenario.link.latency_ms:g} ms, loss {scenario.link.loss_probability:g}")
+    collision = f"YES at {m.collision_time_s:.2f} s with {m.collision_with}" if m.collision else "no"
     lines = [
         f"{scenario.name}: split {scenario.split.value}{link}, seed {scenario.seed}",
-        f"  collision         {'YES at %.2f s with %s' % (m.collision_time_s, m.collision_with) if m.collision else 'no'}",
+        f"  collision         {collision}",
         f"  min TTC           {m.min_ttc_s:.2f} s",
         f"  min distance      {m.min_distance_m:.2f} m",
         f"  max decel         {m.ego_max_decel_mps2:.2f} m/s^2",

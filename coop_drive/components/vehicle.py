@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import bisect
-
-import numpy as np
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from coop_drive.geometry import Polyline
 from coop_drive.perception.fusion import FusionConfig, fuse_objects
