@@ -69,7 +69,7 @@ def format_summary(scenario: Scenario, metrics: RunMetrics) -> str:
     """A few human-readable lines about one run."""
     m = metrics
     link = "" if scenario.split is Split.ONBOARD else (
-        f"  latency {scenario.link.latency_ms:g} ms, loss {scenario.link.loss_probability:g}")
+        f", latency {scenario.link.latency_ms:g} ms, loss {scenario.link.loss_probability:g}")
     collision = f"YES at {m.collision_time_s:.2f} s with {m.collision_with}" if m.collision else "no"
     lines = [
         f"{scenario.name}: split {scenario.split.value}{link}, seed {scenario.seed}",
