@@ -35,24 +35,29 @@ def cv_predict(x: FloatArray, p: FloatArray, dt_s: float, accel_noise_psd: float
     return x_pred, p_pred
 
 
-def kf_update(
-    x: FloatArray, p: FloatArray, z: FloatArray | None, h: FloatArray, r: FloatArray
+def ekf_update(
+    x: FloatArray, p: FloatArray, innovation: FloatArray, h: FloatArray, r: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Measurement update in Joseph form; a missing measurement (None) leaves the estimate as it is."""
-    if z is None:
-        return x, p
-    assert h.shape == (len(z), 4) and r.shape == (len(z), len(z)), f"bad shapes H{h.shape} R{r.shape}"
-    y = z - h @ x  # y = z - H x
+    """Update with a given innovation y = z - h(x) and Jacobian H, covariance in Joseph form."""
+    n = len(x)
+    assert h.shape == (len(innovation), n) and r.shape == (len(innovation),) * 2, f"bad shapes H{h.shape} R{r.shape}"
     s = h @ p @ h.T + r  # S = H P H' + R
     k = np.linalg.solve(s.T, (p @ h.T).T).T  # K = P H' S^-1
-    x_new = x + k @ y  # x = x + K y
-    i_kh = np.eye(4) - k @ h
+    x_new = x + k @ innovation  # x = x + K y
+    i_kh = np.eye(n) - k @ h
     p_new = i_kh @ p @ i_kh.T + k @ r @ k.T  # P = (I-KH) P (I-KH)' + K R K'
     return x_new, p_new
 
 
-def mahalanobis_sq(x: FloatArray, p: FloatArray, z: FloatArray, h: FloatArray, r: FloatArray) -> float:
-    """Squared Mahalanobis distance of measurement z from the predicted measurement H x."""
-    y = z - h @ x
-    s = h @ p @ h.T + r
-    return float(y @ np.linalg.solve(s, y))
+def kf_update(
+    x: FloatArray, p: FloatArray, z: FloatArray | None, h: FloatArray, r: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Linear measurement update; a missing measurement (None) leaves the estimate as it is."""
+    if z is None:
+        return x, p
+    return ekf_update(x, p, z - h @ x, h, r)  # y = z - H x
+
+
+def mahalanobis_sq(innovation: FloatArray, s: FloatArray) -> float:
+    """Squared Mahalanobis distance y' S^-1 y of an innovation with covariance S."""
+    return float(innovation @ np.linalg.solve(s, innovation))

@@ -1,5 +1,6 @@
-"""Multi-object tracker: constant-velocity Kalman filters, Mahalanobis gating, global nearest neighbour
-assignment (scipy's Hungarian solver), M-of-N confirmation and deletion after coasting too long."""
+"""Multi-object tracker: constant-velocity (extended) Kalman filters over measurements of several kinds,
+Mahalanobis gating, global nearest neighbour assignment (scipy's Hungarian solver), M-of-N confirmation,
+deletion after coasting too long, and an existence probability."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from coop_drive.geometry import FloatArray
-from coop_drive.perception.kalman import cv_predict, kf_update, mahalanobis_sq
+from coop_drive.perception.kalman import cv_predict, ekf_update, mahalanobis_sq
+from coop_drive.perception.measurement import MeasurementKind, predict_measurement
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.sensors.object_sensor import Detection
 
-_H = np.eye(4)  # detections measure position and velocity
-_GATE_CHI2_4DOF_99 = 13.28  # chi-square 99 % quantile, 4 degrees of freedom
+# chi-square 99 % quantiles by measurement dimension
+GATE_CHI2_99 = {2: 9.210, 3: 11.345, 4: 13.277}
+_NO_MATCH = 1e6
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class TrackerConfig:
     confirm_hits: int = 2  # hits needed to confirm a track...
     confirm_window_s: float = 0.5  # ...within this time of its birth
     max_coast_s: float = 1.0  # delete a track not updated for this long
-    gate_chi2: float = _GATE_CHI2_4DOF_99
+    initial_speed_std_mps: float = 10.0  # velocity uncertainty of a track born from a position-only detection
 
 
 @dataclass
@@ -37,10 +40,17 @@ class _Track:
     stamp_s: float
     born_s: float
     last_hit_s: float
+    length_m: float
+    width_m: float
     hits: int = 1
     confirmed: bool = False
-    length_m: float = 4.6
-    width_m: float = 1.8
+
+
+def _innovation(track: _Track, det: Detection) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Innovation y, Jacobian H and innovation covariance S of a detection against a track."""
+    z_hat, h = predict_measurement(det.kind, track.x, det.sensor_xy_m)
+    y = det.z - z_hat
+    return y, h, h @ track.p @ h.T + det.r
 
 
 class MultiObjectTracker:
@@ -51,7 +61,6 @@ class MultiObjectTracker:
         self.config = config or TrackerConfig()
         self._tracks: list[_Track] = []
         self._next_id = 1
-        self._time_s = -np.inf
 
     def update(self, time_s: float, detections: Sequence[Detection]) -> None:
         """Predict every track to time_s, associate the detections, update, create and delete tracks."""
@@ -59,34 +68,33 @@ class MultiObjectTracker:
         for track in self._tracks:
             track.x, track.p = cv_predict(track.x, track.p, time_s - track.stamp_s, cfg.accel_noise_psd)
             track.stamp_s = time_s
-        self._time_s = time_s
-        measurements = [(np.array([d.x_m, d.y_m, d.vx_mps, d.vy_mps]), _noise(d)) for d in detections]
         assigned: set[int] = set()
-        if self._tracks and measurements:
-            cost = np.full((len(self._tracks), len(measurements)), 1e6)
+        if self._tracks and detections:
+            cost = np.full((len(self._tracks), len(detections)), _NO_MATCH)
             for i, track in enumerate(self._tracks):
-                for j, (z, r) in enumerate(measurements):
-                    d2 = mahalanobis_sq(track.x, track.p, z, _H, r)
-                    if d2 <= cfg.gate_chi2:
+                for j, det in enumerate(detections):
+                    y, _, s = _innovation(track, det)
+                    d2 = mahalanobis_sq(y, s)
+                    if d2 <= GATE_CHI2_99[len(y)]:
                         cost[i, j] = d2
             rows, cols = linear_sum_assignment(cost)
             for i, j in zip(rows, cols, strict=True):
-                if cost[i, j] >= 1e6:
+                if cost[i, j] >= _NO_MATCH:
                     continue
-                track, (z, r) = self._tracks[i], measurements[j]
-                track.x, track.p = kf_update(track.x, track.p, z, _H, r)
+                track, det = self._tracks[i], detections[j]
+                y, h, _ = _innovation(track, det)
+                track.x, track.p = ekf_update(track.x, track.p, y, h, det.r)
                 track.hits += 1
                 track.last_hit_s = time_s
-                track.length_m, track.width_m = detections[j].length_m, detections[j].width_m
-                if not track.confirmed and track.hits >= cfg.confirm_hits:
-                    track.confirmed = True
+                track.length_m, track.width_m = det.length_m, det.width_m
+                track.confirmed = track.confirmed or track.hits >= cfg.confirm_hits
                 assigned.add(j)
-        for j, (z, r) in enumerate(measurements):
+        for j, det in enumerate(detections):
             if j not in assigned:
-                det = detections[j]
+                x, p = self._initial_state(det)
                 self._tracks.append(_Track(
-                    track_id=self._next_id, x=z.copy(), p=r.copy(), stamp_s=time_s, born_s=time_s,
-                    last_hit_s=time_s, confirmed=cfg.confirm_hits <= 1, length_m=det.length_m, width_m=det.width_m,
+                    track_id=self._next_id, x=x, p=p, stamp_s=time_s, born_s=time_s, last_hit_s=time_s,
+                    length_m=det.length_m, width_m=det.width_m, confirmed=cfg.confirm_hits <= 1,
                 ))
                 self._next_id += 1
         self._tracks = [
@@ -94,6 +102,23 @@ class MultiObjectTracker:
             if time_s - t.last_hit_s <= cfg.max_coast_s
             and (t.confirmed or time_s - t.born_s <= cfg.confirm_window_s)
         ]
+
+    def _initial_state(self, det: Detection) -> tuple[FloatArray, FloatArray]:
+        """State and covariance of a track born from one detection."""
+        if det.kind is MeasurementKind.POSITION_VELOCITY:
+            return det.z.copy(), det.r.copy()
+        x, p = np.zeros(4), np.zeros((4, 4))
+        x[:2], p[:2, :2] = det.z[:2], det.r[:2, :2]
+        unknown_var = self.config.initial_speed_std_mps**2
+        if det.kind is MeasurementKind.POSITION:
+            p[2:, 2:] = np.eye(2) * unknown_var
+            return x, p
+        rel = det.z[:2] - np.asarray(det.sensor_xy_m)
+        u = rel / max(float(np.hypot(rel[0], rel[1])), 0.1)
+        perp = np.array([-u[1], u[0]])
+        x[2:] = det.z[2] * u  # radial speed known, tangential speed unknown
+        p[2:, 2:] = det.r[2, 2] * np.outer(u, u) + unknown_var * np.outer(perp, perp)
+        return x, p
 
     def estimates(self, time_s: float | None = None, confirmed_only: bool = True) -> list[ObjectEstimate]:
         """Current track states, predicted to time_s if given (else at the last update time)."""
@@ -108,9 +133,3 @@ class MultiObjectTracker:
             )
             out.append(est if time_s is None else est.predicted_to(time_s, self.config.accel_noise_psd))
         return out
-
-
-def _noise(d: Detection) -> FloatArray:
-    pos_var = max(d.pos_std_m, 0.05) ** 2
-    vel_var = max(d.vel_std_mps, 0.05) ** 2
-    return np.diag([pos_var, pos_var, vel_var, vel_var])

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from coop_drive.link.errors import LinkConfigError
+from coop_drive.link.profiles import load_profile
 from coop_drive.scenario.model import (
     ActorSpec,
     AutomationLevel,
@@ -21,6 +23,7 @@ from coop_drive.scenario.model import (
     EgoSpec,
     LinkSpec,
     Scenario,
+    SensorModel,
     SensorSpec,
     Split,
 )
@@ -166,10 +169,7 @@ def load_scenario(path: Path | str) -> Scenario:
     roadside = tuple(_sensor(s) for s in sensors.sections("roadside"))
     sensors.finish()
     link_section = root.section("link", optional=True)
-    link = LinkSpec(
-        latency_ms=link_section.number("latency_ms", default=LinkSpec.latency_ms, minimum=0.0),
-        loss_probability=link_section.number("loss", default=LinkSpec.loss_probability, minimum=0.0, maximum=1.0),
-    )
+    link = _link(link_section)
     link_section.finish()
     mec = root.section("mec", optional=True)
     publish_rate_hz = mec.number("publish_rate_hz", default=10.0, strictly_positive=True)
@@ -183,6 +183,21 @@ def load_scenario(path: Path | str) -> Scenario:
         seed=seed, ego=ego, actors=actors, onboard_sensors=onboard, roadside_sensors=roadside,
         link=link, split=split, mec_publish_rate_hz=publish_rate_hz, max_v2x_age_s=max_v2x_age_s,
     )
+
+
+def _link(s: _Section) -> LinkSpec:
+    """`link:` either names a profile (config/link_profiles.yaml) or gives latency_ms/loss; with a profile,
+    latency_ms/loss override its latency (constant) and loss (Bernoulli)."""
+    latency_ms = s.number("latency_ms", minimum=0.0) if s.has("latency_ms") else None
+    loss = s.number("loss", minimum=0.0, maximum=1.0) if s.has("loss") else None
+    if not s.has("profile"):
+        return LinkSpec.simple(20.0 if latency_ms is None else latency_ms, 0.0 if loss is None else loss)
+    name = s.text("profile")
+    try:
+        profile = load_profile(name)
+    except LinkConfigError as exc:
+        raise s.error("profile", str(exc)) from None
+    return LinkSpec(profile.config.with_overrides(latency_ms, loss), name)
 
 
 def _ego(s: _Section) -> EgoSpec:
@@ -238,7 +253,18 @@ def _actor(s: _Section) -> ActorSpec:
     return actor
 
 
+_NOISE_KEYS = {
+    SensorModel.GENERIC: ("pos_noise_m", "vel_noise_mps"),
+    SensorModel.CAMERA: ("range_noise_rel", "bearing_noise_deg"),
+    SensorModel.RADAR: ("range_noise_m", "bearing_noise_deg", "radial_speed_noise_mps"),
+}
+
+
 def _sensor(s: _Section) -> SensorSpec:
+    model = SensorModel(s.choice("model", [m.value for m in SensorModel], default=SensorModel.GENERIC.value))
+    noise = {key: s.number(key, minimum=0.0) for key in _NOISE_KEYS[model]}
+    if "bearing_noise_deg" in noise:
+        noise["bearing_noise_rad"] = deg_to_rad(noise.pop("bearing_noise_deg"))
     sensor = SensorSpec(
         sensor_id=s.text("id"),
         x_m=s.number("x_m"),
@@ -247,10 +273,10 @@ def _sensor(s: _Section) -> SensorSpec:
         yaw_rad=deg_to_rad(s.number("yaw_deg")),
         range_m=s.number("range_m", strictly_positive=True),
         fov_rad=deg_to_rad(s.number("fov_deg", strictly_positive=True, maximum=360.0)),
-        pos_noise_m=s.number("pos_noise_m", minimum=0.0),
-        vel_noise_mps=s.number("vel_noise_mps", minimum=0.0),
         detection_probability=s.number("detection_probability", minimum=0.0, maximum=1.0),
         rate_hz=s.number("rate_hz", strictly_positive=True, maximum=1000.0),
+        model=model,
+        **noise,
     )
     s.finish()
     return sensor

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
+from coop_drive.link.distributions import ConstantLatency
+from coop_drive.link.model import LinkConfig
+
 
 class Split(str, Enum):
     """Which functions run on which side of the link."""
@@ -68,9 +71,20 @@ class ActorSpec:
     width_m: float = 1.8
 
 
+class SensorModel(str, Enum):
+    """Measurement model of an object-level sensor."""
+
+    GENERIC = "generic"  # position and velocity, isotropic noise (a fused sensor set)
+    CAMERA = "camera"  # bearing good, range poor (relative to range), no velocity
+    RADAR = "radar"  # range good, bearing fair, radial speed
+
+
 @dataclass(frozen=True)
 class SensorSpec:
-    """An object-level sensor. Onboard poses are in the vehicle frame, roadside poses in the map frame."""
+    """An object-level sensor. Onboard poses are in the vehicle frame, roadside poses in the map frame.
+
+    Noise fields are standard deviations; which ones apply depends on ``model``.
+    """
 
     sensor_id: str
     x_m: float
@@ -79,18 +93,46 @@ class SensorSpec:
     yaw_rad: float
     range_m: float
     fov_rad: float
-    pos_noise_m: float
-    vel_noise_mps: float
     detection_probability: float
     rate_hz: float
+    model: SensorModel = SensorModel.GENERIC
+    pos_noise_m: float = 0.0  # generic
+    vel_noise_mps: float = 0.0  # generic
+    range_noise_m: float = 0.0  # radar
+    range_noise_rel: float = 0.0  # camera: fraction of the range
+    bearing_noise_rad: float = 0.0  # camera, radar
+    radial_speed_noise_mps: float = 0.0  # radar
 
 
 @dataclass(frozen=True)
 class LinkSpec:
-    """The V2X link, each direction alike."""
+    """The V2X link, each direction alike: the full link model and the profile it came from, if any."""
 
-    latency_ms: float = 20.0
-    loss_probability: float = 0.0
+    config: LinkConfig = field(default_factory=LinkConfig)
+    profile: str | None = None
+
+    @staticmethod
+    def simple(latency_ms: float = 20.0, loss_probability: float = 0.0) -> LinkSpec:
+        """Constant latency, Bernoulli loss, no bandwidth cap."""
+        return LinkSpec(LinkConfig.simple(latency_ms, loss_probability))
+
+    @property
+    def latency_ms(self) -> float:
+        """The nominal (mean) one-way latency [ms]; exact for a constant latency."""
+        return self.config.latency.nominal_ms
+
+    @property
+    def loss_probability(self) -> float:
+        """The long-run loss probability of the loss model."""
+        return self.config.loss.mean_loss
+
+    def describe(self) -> str:
+        """A short human-readable form, e.g. 'profile 5g-edge (LognormalLatency, BernoulliLoss)'."""
+        cfg = self.config
+        text = (f"latency {cfg.latency.nominal_ms:g} ms" + ("" if isinstance(cfg.latency, ConstantLatency)
+                                                           else f" ({type(cfg.latency).__name__})")
+                + f", loss {cfg.loss.mean_loss:g}")
+        return text if self.profile is None else f"profile {self.profile}: {text}"
 
 
 @dataclass(frozen=True)
@@ -118,13 +160,14 @@ class Scenario:
         latency_ms: float | None = None,
         loss_probability: float | None = None,
         seed: int | None = None,
+        link: LinkSpec | None = None,
     ) -> Scenario:
-        """A copy with command-line overrides applied (None leaves a field as it is)."""
-        link = self.link
-        if latency_ms is not None:
-            link = replace(link, latency_ms=latency_ms)
-        if loss_probability is not None:
-            link = replace(link, loss_probability=loss_probability)
+        """A copy with command-line overrides applied (None leaves a field as it is). A link (e.g. from a named
+        profile) replaces the whole link first; latency_ms then replaces its latency by a constant and
+        loss_probability its loss model by Bernoulli."""
+        link = self.link if link is None else link
+        if latency_ms is not None or loss_probability is not None:
+            link = replace(link, config=link.config.with_overrides(latency_ms, loss_probability))
         return replace(
             self,
             split=self.split if split is None else split,

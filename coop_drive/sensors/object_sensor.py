@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from coop_drive.geometry import FloatArray, polygon_edges, segments_intersect
-from coop_drive.scenario.model import SensorSpec
+from coop_drive.perception.measurement import MEASUREMENT_DIM, MeasurementKind, polar_to_cartesian
+from coop_drive.scenario.model import SensorModel, SensorSpec
 from coop_drive.units import wrap_angle_rad
 from coop_drive.world.backend import ActorState, Building
 
@@ -23,19 +24,43 @@ VEHICLE_HEIGHT_M = 1.5  # sensors mounted higher than this see over vehicles
 
 @dataclass(frozen=True)
 class Detection:
-    """One measured object in the map frame. ``truth_id`` is for evaluation only; trackers must not read it."""
+    """One measured object: measurement z of the given kind with covariance r, in the map frame.
+
+    ``truth_id`` is for evaluation only; trackers must not read it.
+    """
 
     stamp_s: float
     sensor_id: str
-    x_m: float
-    y_m: float
-    vx_mps: float
-    vy_mps: float
+    kind: MeasurementKind
+    z: FloatArray
+    r: FloatArray
+    sensor_xy_m: tuple[float, float]
     length_m: float
     width_m: float
-    pos_std_m: float
-    vel_std_mps: float
     truth_id: str
+
+    def __post_init__(self) -> None:
+        dim = MEASUREMENT_DIM[self.kind]
+        assert np.shape(self.z) == (dim,) and np.shape(self.r) == (dim, dim), (
+            f"{self.kind.name}: z must be ({dim},) and r ({dim}, {dim}), got {np.shape(self.z)} {np.shape(self.r)}")
+
+    @property
+    def x_m(self) -> float:
+        return float(self.z[0])
+
+    @property
+    def y_m(self) -> float:
+        return float(self.z[1])
+
+    @classmethod
+    def position_velocity(
+        cls, stamp_s: float, sensor_id: str, x_m: float, y_m: float, vx_mps: float, vy_mps: float,
+        pos_std_m: float, vel_std_mps: float, truth_id: str = "", length_m: float = 4.6, width_m: float = 1.8,
+    ) -> Detection:
+        """A generic detection of position and velocity with isotropic noise."""
+        pos_var, vel_var = max(pos_std_m, 0.05) ** 2, max(vel_std_mps, 0.05) ** 2
+        return cls(stamp_s, sensor_id, MeasurementKind.POSITION_VELOCITY, np.array([x_m, y_m, vx_mps, vy_mps]),
+                   np.diag([pos_var, pos_var, vel_var, vel_var]), (0.0, 0.0), length_m, width_m, truth_id)
 
 
 @dataclass(frozen=True)
@@ -112,17 +137,39 @@ class ObjectSensor:
             draws: FloatArray = self._rng.standard_normal(4)
             if self._rng.random() > self.spec.detection_probability:
                 continue
-            detections.append(Detection(
-                stamp_s=time_s,
-                sensor_id=self.spec.sensor_id,
-                x_m=target.x_m + self.spec.pos_noise_m * float(draws[0]),
-                y_m=target.y_m + self.spec.pos_noise_m * float(draws[1]),
-                vx_mps=target.vx_mps + self.spec.vel_noise_mps * float(draws[2]),
-                vy_mps=target.vy_mps + self.spec.vel_noise_mps * float(draws[3]),
-                length_m=target.length_m,
-                width_m=target.width_m,
-                pos_std_m=self.spec.pos_noise_m,
-                vel_std_mps=self.spec.vel_noise_mps,
-                truth_id=target.actor_id,
-            ))
+            detections.append(self._measure(time_s, pose, target, draws))
         return detections
+
+    def _measure(self, time_s: float, pose: SensorPose, target: ActorState, draws: FloatArray) -> Detection:
+        """A noisy measurement of one target by this sensor's model (draws: 4 standard normal numbers)."""
+        spec = self.spec
+        if spec.model is SensorModel.GENERIC:
+            return Detection.position_velocity(
+                time_s, spec.sensor_id,
+                target.x_m + spec.pos_noise_m * float(draws[0]), target.y_m + spec.pos_noise_m * float(draws[1]),
+                target.vx_mps + spec.vel_noise_mps * float(draws[2]),
+                target.vy_mps + spec.vel_noise_mps * float(draws[3]),
+                spec.pos_noise_m, spec.vel_noise_mps, target.actor_id, target.length_m, target.width_m,
+            )
+        origin = (pose.x_m, pose.y_m)
+        rel_x, rel_y = target.x_m - pose.x_m, target.y_m - pose.y_m
+        true_range = math.hypot(rel_x, rel_y)
+        bearing = math.atan2(rel_y, rel_x)
+        range_std = spec.range_noise_rel * true_range if spec.model is SensorModel.CAMERA else spec.range_noise_m
+        range_std = max(range_std, 0.05)
+        bearing_std = max(spec.bearing_noise_rad, 1e-4)
+        pos, cov = polar_to_cartesian(
+            origin, true_range + range_std * float(draws[0]), bearing + bearing_std * float(draws[1]),
+            range_std, bearing_std)
+        if spec.model is SensorModel.CAMERA:
+            return Detection(time_s, spec.sensor_id, MeasurementKind.POSITION, pos, cov, origin,
+                             target.length_m, target.width_m, target.actor_id)
+        rr_std = max(spec.radial_speed_noise_mps, 0.05)
+        los = np.array([rel_x, rel_y]) / max(true_range, 0.1)
+        radial = float(los @ np.array([target.vx_mps, target.vy_mps])) + rr_std * float(draws[2])
+        r = np.zeros((3, 3))
+        r[:2, :2] = cov
+        r[2, 2] = rr_std**2
+        return Detection(time_s, spec.sensor_id, MeasurementKind.POSITION_RADIAL_SPEED,
+                         np.array([pos[0], pos[1], radial]), r, origin, target.length_m, target.width_m,
+                         target.actor_id)

@@ -5,7 +5,7 @@ from coop_drive.sensors.object_sensor import Detection
 
 
 def _det(t: float, x: float, y: float, vx: float, vy: float, truth: str) -> Detection:
-    return Detection(t, "s", x, y, vx, vy, 4.6, 1.8, 0.3, 0.3, truth)
+    return Detection.position_velocity(t, "s", x, y, vx, vy, 0.3, 0.3, truth)
 
 
 def test_two_crossing_targets_keep_their_identities():

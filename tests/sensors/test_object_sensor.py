@@ -3,7 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from coop_drive.scenario.model import SensorSpec
+from coop_drive.perception.measurement import MeasurementKind
+from coop_drive.scenario.model import SensorModel, SensorSpec
 from coop_drive.sensors.object_sensor import ObjectSensor
 from coop_drive.world.backend import ActorState, Building
 
@@ -63,7 +64,29 @@ def test_noise_has_the_configured_spread():
     sensor = ObjectSensor(_spec(x_m=0.0, pos_noise_m=0.5, vel_noise_mps=0.2), [], np.random.default_rng(9))
     dets = [sensor.sense(0.0, None, {"c": _car("c", 30.0, 0.0, 0.0)})[0] for _ in range(4000)]
     xs = np.array([d.x_m for d in dets])
-    vx = np.array([d.vx_mps for d in dets])
+    vx = np.array([d.z[2] for d in dets])
     assert xs.mean() == pytest.approx(30.0, abs=0.05)
     assert xs.std() == pytest.approx(0.5, rel=0.05)
     assert vx.std() == pytest.approx(0.2, rel=0.05)
+
+
+def test_camera_and_radar_noise_shapes():
+    car = _car("c", 60.0, 0.0, math.pi / 2, speed=10.0)  # 60 m ahead, crossing left to right... northbound
+    camera = ObjectSensor(_spec(x_m=0.0, model=SensorModel.CAMERA, range_noise_rel=0.05,
+                                bearing_noise_rad=math.radians(0.2)), [], np.random.default_rng(1))
+    radar = ObjectSensor(_spec(x_m=0.0, model=SensorModel.RADAR, range_noise_m=0.2,
+                               bearing_noise_rad=math.radians(1.5), radial_speed_noise_mps=0.1),
+                         [], np.random.default_rng(2))
+    cam = [camera.sense(0.0, None, {"c": car})[0] for _ in range(3000)]
+    rad = [radar.sense(0.0, None, {"c": car})[0] for _ in range(3000)]
+    cam_xy = np.array([d.z for d in cam])
+    rad_z = np.array([d.z for d in rad])
+    # camera: range error 5 % of 60 m = 3 m along x, bearing 0.2 deg = 0.21 m across
+    assert cam_xy[:, 0].std() == pytest.approx(3.0, rel=0.06)
+    assert cam_xy[:, 1].std() == pytest.approx(60 * math.radians(0.2), rel=0.06)
+    assert cam[0].kind is MeasurementKind.POSITION and cam[0].r[0, 0] == pytest.approx(9.0, rel=1e-3)
+    # radar: 0.2 m along, 1.5 deg = 1.57 m across, radial speed 0 (moving across the line of sight)
+    assert rad_z[:, 0].std() == pytest.approx(0.2, rel=0.06)
+    assert rad_z[:, 1].std() == pytest.approx(60 * math.radians(1.5), rel=0.06)
+    assert rad_z[:, 2].mean() == pytest.approx(0.0, abs=0.01)
+    assert rad_z[:, 2].std() == pytest.approx(0.1, rel=0.06)
