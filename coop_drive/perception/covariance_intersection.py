@@ -27,8 +27,8 @@ def covariance_intersection(
 ) -> tuple[FloatArray, FloatArray, float]:
     """Fused state, fused covariance and the weight w given to ``a`` (closed form unless given)."""
     assert a.shape == b.shape and cov_a.shape == cov_b.shape == (len(a), len(a)), "shape mismatch"
-    info_a: FloatArray = np.linalg.inv(cov_a)
-    info_b: FloatArray = np.linalg.inv(cov_b)
+    info_a = np.asarray(np.linalg.inv(cov_a), dtype=np.float64)
+    info_b = np.asarray(np.linalg.inv(cov_b), dtype=np.float64)
     if w is None:
         w = fast_ci_weight(info_a, info_b)
     info = w * info_a + (1.0 - w) * info_b  # P^-1 = w A^-1 + (1-w) B^-1
