@@ -16,7 +16,7 @@ def test_fused_covariance_is_no_larger_than_either_input_and_near_optimal():
     assert np.trace(p) < min(np.trace(pa), np.trace(pb))
     grid = np.linspace(0.0, 1.0, 2001)
     best = min(_fused_trace(g, pa, pb) for g in grid)
-    assert np.trace(p) <= best * 1.05  # closed-form weight within 5 % of the trace optimum
+    assert np.trace(p) <= best * 1.01  # within 1 % of the trace optimum found on a fine grid
     # the fused estimate lies between the inputs, closer to the more certain one per axis
     assert abs(x[0] - a[0]) < abs(x[0] - b[0])
     assert abs(x[1] - b[1]) < abs(x[1] - a[1])
