@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.stats import chi2
 
 from coop_drive.geometry import FloatArray
 from coop_drive.perception.kalman import cv_predict, ekf_update, mahalanobis_sq
@@ -16,8 +17,6 @@ from coop_drive.perception.measurement import MeasurementKind, predict_measureme
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.sensors.object_sensor import Detection
 
-# chi-square 99 % quantiles by measurement dimension
-GATE_CHI2_99 = {2: 9.210, 3: 11.345, 4: 13.277}
 _NO_MATCH = 1e6
 
 
@@ -30,6 +29,7 @@ class TrackerConfig:
     confirm_window_s: float = 0.5  # ...within this time of its birth
     max_coast_s: float = 1.0  # delete a track not updated for this long
     initial_speed_std_mps: float = 10.0  # velocity uncertainty of a track born from a position-only detection
+    gate_probability: float = 0.99  # chi-square gate: share of true measurements accepted
 
 
 @dataclass
@@ -61,6 +61,7 @@ class MultiObjectTracker:
         self.config = config or TrackerConfig()
         self._tracks: list[_Track] = []
         self._next_id = 1
+        self._gate_chi2 = {dim: float(chi2.ppf(self.config.gate_probability, dim)) for dim in (2, 3, 4)}
 
     def update(self, time_s: float, detections: Sequence[Detection]) -> None:
         """Predict every track to time_s, associate the detections, update, create and delete tracks."""
@@ -75,7 +76,7 @@ class MultiObjectTracker:
                 for j, det in enumerate(detections):
                     y, _, s = _innovation(track, det)
                     d2 = mahalanobis_sq(y, s)
-                    if d2 <= GATE_CHI2_99[len(y)]:
+                    if d2 <= self._gate_chi2[len(y)]:
                         cost[i, j] = d2
             rows, cols = linear_sum_assignment(cost)
             for i, j in zip(rows, cols, strict=True):
