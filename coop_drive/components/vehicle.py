@@ -46,6 +46,7 @@ class VehicleCore:
         self._received_gen_ns = -1
         self._pose_times_s: list[float] = []
         self._pose_xy_m: list[tuple[float, float]] = []
+        self.last_picture: list[ObjectEstimate] = []  # the fused objects the last plan was made on
 
     def on_detections(self, time_s: float, detections: Sequence[Detection]) -> None:
         """Feed one onboard sensor scan."""
@@ -95,5 +96,6 @@ class VehicleCore:
         """Acceleration command for the next cycle, from the ego's own pose and speed."""
         centre_s, _ = self.route.project(np.array([[x_m, y_m]]))
         rear_s = float(centre_s[0]) - self.ego.length_m / 2.0
-        windows = conflict_windows(self.route, rear_s, self.ego.width_m, self.world_model(time_s))
+        self.last_picture = self.world_model(time_s)
+        windows = conflict_windows(self.route, rear_s, self.ego.width_m, self.last_picture)
         return self.planner.decide(rear_s, speed_mps, windows)
