@@ -17,6 +17,9 @@ _ROWS = [
     ("ego_travel_time_s", "travel time [s]",
      lambda m: "-" if m.ego_travel_time_s is None else f"{m.ego_travel_time_s:.2f}"),
     ("v2x_frames", "V2X delivered/sent", lambda m: f"{m.v2x_frames_delivered}/{m.v2x_frames_sent}"),
+    ("v2x_latency_p50_ms", "V2X latency p50 [ms]",
+     lambda m: "-" if m.v2x_latency_p50_ms is None else f"{m.v2x_latency_p50_ms:.1f}"),
+    ("aoi_p50_ms", "age of info p50 [ms]", lambda m: "-" if m.aoi_p50_ms is None else f"{m.aoi_p50_ms:.1f}"),
     ("wall_time_s", "wall time [s]", lambda m: f"{m.wall_time_s:.2f}"),
 ]
 

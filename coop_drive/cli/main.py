@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from coop_drive.cli.compare import compare, format_table
+from coop_drive.cli.link_stats import add_link_arguments, link_stats, validate_link_arguments
 from coop_drive.cli.output import OutputDirError
 from coop_drive.cli.run import (
     add_run_arguments,
@@ -23,6 +24,7 @@ from coop_drive.cli.sweep import (
     sweep,
     validate_sweep_arguments,
 )
+from coop_drive.link.errors import LinkConfigError
 from coop_drive.scenario import ScenarioError, Split
 from coop_drive.world.netcache import MapBuildError
 
@@ -44,13 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     swp = sub.add_parser("sweep", help="run one split over a range of latencies (and seeds)")
     add_run_arguments(swp)
     add_sweep_arguments(swp)
+    link = sub.add_parser("link", help="inspect link profiles")
+    add_link_arguments(link)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    error = validate_run_arguments(args)
+    error = validate_link_arguments(args) if args.command == "link" else validate_run_arguments(args)
     if args.command == "compare" and error is None:
         unknown = [s for s in args.splits.split(",") if s not in _SPLITS]
         if unknown:
@@ -60,7 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if error:
         parser.exit(EXIT_BAD_INPUT, f"coop-drive: error: {error}\n")
     try:
-        if args.command == "run":
+        if args.command == "link":
+            print(link_stats(args))
+        elif args.command == "run":
             scenario = scenario_from_args(args, None if args.split is None else Split(args.split))
             metrics = execute(scenario, args.out)
             print(format_summary(scenario, metrics))
@@ -74,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             first = first_colliding_latency_ms(rows)
             print("no collision at any swept latency" if first is None
                   else f"smallest latency with a collision: {first:g} ms")
-    except (ScenarioError, MapBuildError, OutputDirError) as exc:
+    except (ScenarioError, MapBuildError, OutputDirError, LinkConfigError) as exc:
         print(f"coop-drive: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0

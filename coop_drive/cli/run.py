@@ -9,8 +9,10 @@ from pathlib import Path
 from coop_drive import __version__
 from coop_drive.cli.output import atomic_output_dir, check_output_dir
 from coop_drive.eval.metrics import RunMetrics, write_metrics
+from coop_drive.link.profiles import load_profile
 from coop_drive.runtime.inprocess import run_scenario
 from coop_drive.scenario import Scenario, Split, load_scenario
+from coop_drive.scenario.model import LinkSpec
 from coop_drive.world.sumo_backend import SumoWorld
 
 
@@ -20,6 +22,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency-ms", type=float, default=None, help="link latency [ms] (overrides the file)")
     parser.add_argument("--loss", type=float, default=None, help="link loss probability in [0, 1]")
     parser.add_argument("--seed", type=int, default=None, help="random seed (overrides the file)")
+    parser.add_argument("--link-profile", default=None, metavar="NAME",
+                        help="named link profile from config/link_profiles.yaml (pc5, 5g-edge, 4g, cloud, ...); "
+                             "replaces the file's link, then --latency-ms/--loss override its latency/loss")
 
 
 def validate_run_arguments(args: argparse.Namespace) -> str | None:
@@ -35,9 +40,12 @@ def validate_run_arguments(args: argparse.Namespace) -> str | None:
 
 
 def scenario_from_args(args: argparse.Namespace, split: Split | None) -> Scenario:
-    """Load the scenario file and apply the command-line overrides."""
+    """Load the scenario file and apply the command-line overrides (LinkConfigError for a bad profile)."""
+    link = None
+    if args.link_profile is not None:
+        link = LinkSpec(load_profile(args.link_profile).config, args.link_profile)
     return load_scenario(args.scenario).with_overrides(
-        split=split, latency_ms=args.latency_ms, loss_probability=args.loss, seed=args.seed)
+        split=split, latency_ms=args.latency_ms, loss_probability=args.loss, seed=args.seed, link=link)
 
 
 def run_config(scenario: Scenario) -> dict[str, object]:
@@ -49,6 +57,8 @@ def run_config(scenario: Scenario) -> dict[str, object]:
         "split": scenario.split.value,
         "latency_ms": scenario.link.latency_ms,
         "loss": scenario.link.loss_probability,
+        "link_profile": scenario.link.profile,
+        "link": scenario.link.describe(),
         "seed": scenario.seed,
     }
 
@@ -68,8 +78,7 @@ def execute(scenario: Scenario, out: Path | None) -> RunMetrics:
 def format_summary(scenario: Scenario, metrics: RunMetrics) -> str:
     """A few human-readable lines about one run."""
     m = metrics
-    link = "" if scenario.split is Split.ONBOARD else (
-        f", latency {scenario.link.latency_ms:g} ms, loss {scenario.link.loss_probability:g}")
+    link = "" if scenario.split is Split.ONBOARD else f", {scenario.link.describe()}"
     collision = f"YES at {m.collision_time_s:.2f} s with {m.collision_with}" if m.collision else "no"
     lines = [
         f"{scenario.name}: split {scenario.split.value}{link}, seed {scenario.seed}",
@@ -79,6 +88,8 @@ def format_summary(scenario: Scenario, metrics: RunMetrics) -> str:
         f"  max decel         {m.ego_max_decel_mps2:.2f} m/s^2",
         f"  travel time       {_opt(m.ego_travel_time_s, 's')}",
         f"  V2X frames        {m.v2x_frames_delivered}/{m.v2x_frames_sent} delivered",
+        f"  V2X latency p50   {_opt(m.v2x_latency_p50_ms, 'ms')} (p99 {_opt(m.v2x_latency_p99_ms, 'ms')})",
+        f"  age of info p50   {_opt(m.aoi_p50_ms, 'ms')} (p99 {_opt(m.aoi_p99_ms, 'ms')})",
         f"  sim/wall time     {m.sim_time_s:.2f} s / {m.wall_time_s:.2f} s",
     ]
     return "\n".join(lines)

@@ -64,6 +64,7 @@ def sweep(args: argparse.Namespace) -> list[SweepRow]:
         with atomic_output_dir(args.out) as tmp:
             payload = {
                 "scenario": base.name, "split": base.split.value, "loss": base.link.loss_probability,
+                "link_profile": base.link.profile,
                 "seeds": seeds,
                 "rows": [{"latency_ms": r.latency_ms, "runs": [m.to_json_dict() for m in r.runs]} for r in rows],
             }

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from coop_drive.eval.safety import box_gap_m, time_to_collision_s
 from coop_drive.world.backend import ActorState
@@ -30,6 +32,13 @@ class RunMetrics:
     v2x_frames_sent: int = 0
     v2x_frames_delivered: int = 0
     v2x_frames_rejected: int = 0
+    # Measured on the frames the link actually delivered (None when there were none):
+    v2x_latency_p50_ms: float | None = None  # delivery time - generation time
+    v2x_latency_p99_ms: float | None = None
+    v2x_delivery_ratio: float | None = None  # delivered / sent, frames still in flight at the end excluded
+    v2x_bytes_per_s: float | None = None  # delivered bytes / simulated time
+    aoi_p50_ms: float | None = None  # age of the newest MEC object list the vehicle had, at each planning cycle
+    aoi_p99_ms: float | None = None
     sim_time_s: float = 0.0
     wall_time_s: float = 0.0
 
@@ -40,6 +49,49 @@ class RunMetrics:
                 value = None if not math.isfinite(value) else round(value, 6)
             out[key] = value
         return out
+
+
+def quantile_ms(values_ms: Sequence[float], q: float) -> float | None:
+    """The q-quantile (linear interpolation) of values_ms, or None when there are none."""
+    return float(np.quantile(np.asarray(values_ms, dtype=float), q)) if len(values_ms) else None
+
+
+@dataclass
+class V2xRecorder:
+    """Collects what the link delivered and the vehicle's age of information, for RunMetrics."""
+
+    frames_sent: int = 0
+    frames_in_flight: int = 0
+    bytes_delivered: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    aoi_ms: list[float] = field(default_factory=list)
+    newest_generation_ns: int | None = None
+
+    def on_sent(self, delivered: bool) -> None:
+        self.frames_sent += 1
+        self.frames_in_flight += delivered
+
+    def on_delivered(self, now_ns: int, generation_ns: int, size_bytes: int) -> None:
+        self.frames_in_flight -= 1
+        self.bytes_delivered += size_bytes
+        self.latencies_ms.append((now_ns - generation_ns) / 1e6)
+        if self.newest_generation_ns is None or generation_ns > self.newest_generation_ns:
+            self.newest_generation_ns = generation_ns
+
+    def on_plan(self, now_ns: int) -> None:
+        if self.newest_generation_ns is not None:
+            self.aoi_ms.append((now_ns - self.newest_generation_ns) / 1e6)
+
+    def fill(self, m: RunMetrics) -> None:
+        m.v2x_latency_p50_ms = quantile_ms(self.latencies_ms, 0.5)
+        m.v2x_latency_p99_ms = quantile_ms(self.latencies_ms, 0.99)
+        settled = self.frames_sent - self.frames_in_flight
+        if self.latencies_ms and settled > 0:
+            m.v2x_delivery_ratio = len(self.latencies_ms) / settled
+            if m.sim_time_s > 0:
+                m.v2x_bytes_per_s = self.bytes_delivered / m.sim_time_s
+        m.aoi_p50_ms = quantile_ms(self.aoi_ms, 0.5)
+        m.aoi_p99_ms = quantile_ms(self.aoi_ms, 0.99)
 
 
 class MetricsRecorder:

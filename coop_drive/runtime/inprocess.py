@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from coop_drive.components.mec import MecCore
 from coop_drive.components.vehicle import VehicleCore
-from coop_drive.eval.metrics import MetricsRecorder, RunMetrics
+from coop_drive.eval.metrics import MetricsRecorder, RunMetrics, V2xRecorder
 from coop_drive.link.model import LinkDirection
 from coop_drive.perception.fusion import FusionConfig
 from coop_drive.rng import stream
@@ -54,6 +54,7 @@ def _run(scenario: Scenario, world: WorldBackend,
     vehicle = VehicleCore(ego, world.ego_route_path(), FusionConfig(max_age_s=scenario.max_v2x_age_s))
     recorder = MetricsRecorder(ego.actor_id)
     metrics = recorder.metrics
+    v2x = V2xRecorder()
     clock = _Clock(world.actor_states(), world.time_s)
     start_ns, step_ns = s_to_ns(world.time_s), s_to_ns(scenario.step_s)
     end_ns = start_ns + s_to_ns(scenario.duration_s)
@@ -86,7 +87,8 @@ def _run(scenario: Scenario, world: WorldBackend,
         observe()
         spawn_due()
 
-    def plan(_: int) -> None:
+    def plan(time_ns: int) -> None:
+        v2x.on_plan(time_ns)
         own = clock.states.get(ego.actor_id)
         if own is None:
             return
@@ -103,8 +105,7 @@ def _run(scenario: Scenario, world: WorldBackend,
 
     if scenario.split is not Split.ONBOARD:
         mec = MecCore()
-        downlink = LinkDirection("downlink", scenario.link.latency_ms, scenario.link.loss_probability,
-                                 stream(scenario.seed, "link/downlink"))
+        downlink = LinkDirection("downlink", scenario.link.config, stream(scenario.seed, "link/downlink"))
         for spec in scenario.roadside_sensors:
             sensor = ObjectSensor(spec, buildings, stream(scenario.seed, "roadside/" + spec.sensor_id))
 
@@ -113,9 +114,10 @@ def _run(scenario: Scenario, world: WorldBackend,
 
             scheduler.every(start_ns, s_to_ns(1.0 / spec.rate_hz), _P_SENSOR, sense_roadside)
 
-        def deliver(frame: bytes) -> Callable[[int], None]:
-            def handler(_: int) -> None:
+        def deliver(frame: bytes, generation_ns: int) -> Callable[[int], None]:
+            def handler(now_ns: int) -> None:
                 metrics.v2x_frames_delivered += 1
+                v2x.on_delivered(now_ns, generation_ns, len(frame))
                 vehicle.on_v2x(frame)
             return handler
 
@@ -123,8 +125,9 @@ def _run(scenario: Scenario, world: WorldBackend,
             frame = mec.object_list_frame(clock.world_time_s)
             metrics.v2x_frames_sent += 1
             due_ns = downlink.transmit(time_ns, frame)
+            v2x.on_sent(due_ns is not None)
             if due_ns is not None:
-                scheduler.at(due_ns, _P_DELIVER, deliver(frame))
+                scheduler.at(due_ns, _P_DELIVER, deliver(frame, s_to_ns(clock.world_time_s)))
 
         scheduler.every(start_ns, s_to_ns(1.0 / scenario.mec_publish_rate_hz), _P_PUBLISH, publish)
 
@@ -135,4 +138,5 @@ def _run(scenario: Scenario, world: WorldBackend,
     scheduler.run_until(end_ns, stop=lambda: metrics.collision or world.ego_arrived())
     metrics.sim_time_s = clock.world_time_s - ns_to_s(start_ns)
     metrics.v2x_frames_rejected = vehicle.stats.frames_rejected
+    v2x.fill(metrics)
     return metrics

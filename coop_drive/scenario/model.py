@@ -127,11 +127,14 @@ class LinkSpec:
         return self.config.loss.mean_loss
 
     def describe(self) -> str:
-        """A short human-readable form, e.g. 'profile 5g-edge (LognormalLatency, BernoulliLoss)'."""
+        """A short human-readable form, e.g. 'profile 4g: latency mean 30 ms (gamma), loss 0.0164'."""
         cfg = self.config
-        text = (f"latency {cfg.latency.nominal_ms:g} ms" + ("" if isinstance(cfg.latency, ConstantLatency)
-                                                           else f" ({type(cfg.latency).__name__})")
-                + f", loss {cfg.loss.mean_loss:g}")
+        if isinstance(cfg.latency, ConstantLatency):
+            text = f"latency {cfg.latency.latency_ms:g} ms"
+        else:
+            kind = type(cfg.latency).__name__.removesuffix("Latency").lower()
+            text = f"latency mean {cfg.latency.nominal_ms:.3g} ms ({kind})"
+        text += f", loss {cfg.loss.mean_loss:.3g}"
         return text if self.profile is None else f"profile {self.profile}: {text}"
 
 

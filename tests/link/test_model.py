@@ -8,7 +8,7 @@ from coop_drive.units import ms_to_ns
 
 
 def test_delivery_is_send_time_plus_latency_exactly():
-    link = LinkDirection("down", latency_ms=23.7, loss_probability=0.0, rng=np.random.default_rng(1))
+    link = LinkDirection.constant("down", 23.7, 0.0, np.random.default_rng(1))
     send_times = [0, 1, 49_999_999, 100_000_000, 123_456_789]
     due = [link.transmit(t, b"x" * 10) for t in send_times]
     assert due == [t + 23_700_000 for t in send_times]
@@ -18,7 +18,7 @@ def test_delivery_is_send_time_plus_latency_exactly():
 
 def test_loss_rate_within_binomial_tolerance():
     p, n = 0.2, 20_000
-    link = LinkDirection("down", latency_ms=10.0, loss_probability=p, rng=np.random.default_rng(7))
+    link = LinkDirection.constant("down", 10.0, p, np.random.default_rng(7))
     lost = sum(link.transmit(i * ms_to_ns(100), b"frame") is None for i in range(n))
     sigma = math.sqrt(n * p * (1 - p))
     assert abs(lost - n * p) < 4 * sigma, (lost, n * p, sigma)
@@ -26,7 +26,7 @@ def test_loss_rate_within_binomial_tolerance():
 
 def test_same_seed_same_drops():
     def drops(seed: int) -> list[bool]:
-        link = LinkDirection("down", 5.0, 0.3, np.random.default_rng(seed))
+        link = LinkDirection.constant("down", 5.0, 0.3, np.random.default_rng(seed))
         return [link.transmit(i, b"") is None for i in range(200)]
 
     assert drops(3) == drops(3)
@@ -36,4 +36,4 @@ def test_same_seed_same_drops():
 @pytest.mark.parametrize(("latency", "loss"), [(-1.0, 0.0), (1.0, -0.1), (1.0, 1.5)])
 def test_bad_parameters_rejected(latency, loss):
     with pytest.raises(ValueError, match="link down"):
-        LinkDirection("down", latency, loss, np.random.default_rng(0))
+        LinkDirection.constant("down", latency, loss, np.random.default_rng(0))
