@@ -25,6 +25,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--link-profile", default=None, metavar="NAME",
                         help="named link profile from config/link_profiles.yaml (pc5, 5g-edge, 4g, cloud, ...); "
                              "replaces the file's link, then --latency-ms/--loss override its latency/loss")
+    parser.add_argument("--no-latency-compensation", dest="latency_compensation", action="store_false", default=None,
+                        help="use received objects as if they were current (no prediction from generation time)")
 
 
 def validate_run_arguments(args: argparse.Namespace) -> str | None:
@@ -45,7 +47,8 @@ def scenario_from_args(args: argparse.Namespace, split: Split | None) -> Scenari
     if args.link_profile is not None:
         link = LinkSpec(load_profile(args.link_profile).config, args.link_profile)
     return load_scenario(args.scenario).with_overrides(
-        split=split, latency_ms=args.latency_ms, loss_probability=args.loss, seed=args.seed, link=link)
+        split=split, latency_ms=args.latency_ms, loss_probability=args.loss, seed=args.seed, link=link,
+        latency_compensation=args.latency_compensation)
 
 
 def run_config(scenario: Scenario) -> dict[str, object]:
@@ -60,6 +63,7 @@ def run_config(scenario: Scenario) -> dict[str, object]:
         "link_profile": scenario.link.profile,
         "link": scenario.link.describe(),
         "seed": scenario.seed,
+        "latency_compensation": scenario.latency_compensation,
     }
 
 

@@ -39,6 +39,10 @@ class RunMetrics:
     v2x_bytes_per_s: float | None = None  # delivered bytes / simulated time
     aoi_p50_ms: float | None = None  # age of the newest MEC object list the vehicle had, at each planning cycle
     aoi_p99_ms: float | None = None
+    # The vehicle's fused picture against ground truth (see eval/perception_metrics.py):
+    gospa: float | None = None
+    pos_rmse_m: float | None = None
+    first_detection_s: float | None = None
     sim_time_s: float = 0.0
     wall_time_s: float = 0.0
 

@@ -30,6 +30,8 @@ class TrackerConfig:
     max_coast_s: float = 1.0  # delete a track not updated for this long
     initial_speed_std_mps: float = 10.0  # velocity uncertainty of a track born from a position-only detection
     gate_probability: float = 0.99  # chi-square gate: share of true measurements accepted
+    birth_gate_probability: float = 0.9999  # no new track from a detection this close to an existing track
+    merge_gate_chi2: float = 13.28  # tracks closer than this (full state, 4 dof, 99 %) are one object: merged
 
 
 @dataclass
@@ -62,6 +64,7 @@ class MultiObjectTracker:
         self._tracks: list[_Track] = []
         self._next_id = 1
         self._gate_chi2 = {dim: float(chi2.ppf(self.config.gate_probability, dim)) for dim in (2, 3, 4)}
+        self._birth_gate_chi2 = {dim: float(chi2.ppf(self.config.birth_gate_probability, dim)) for dim in (2, 3, 4)}
 
     def update(self, time_s: float, detections: Sequence[Detection]) -> None:
         """Predict every track to time_s, associate the detections, update, create and delete tracks."""
@@ -70,6 +73,7 @@ class MultiObjectTracker:
             track.x, track.p = cv_predict(track.x, track.p, time_s - track.stamp_s, cfg.accel_noise_psd)
             track.stamp_s = time_s
         assigned: set[int] = set()
+        near_a_track: set[int] = set()  # detections too close to a track to start a new one
         if self._tracks and detections:
             cost = np.full((len(self._tracks), len(detections)), _NO_MATCH)
             for i, track in enumerate(self._tracks):
@@ -78,6 +82,8 @@ class MultiObjectTracker:
                     d2 = mahalanobis_sq(y, s)
                     if d2 <= self._gate_chi2[len(y)]:
                         cost[i, j] = d2
+                    if d2 <= self._birth_gate_chi2[len(y)]:
+                        near_a_track.add(j)
             rows, cols = linear_sum_assignment(cost)
             for i, j in zip(rows, cols, strict=True):
                 if cost[i, j] >= _NO_MATCH:
@@ -91,7 +97,7 @@ class MultiObjectTracker:
                 track.confirmed = track.confirmed or track.hits >= cfg.confirm_hits
                 assigned.add(j)
         for j, det in enumerate(detections):
-            if j not in assigned:
+            if j not in assigned and j not in near_a_track:
                 x, p = self._initial_state(det)
                 self._tracks.append(_Track(
                     track_id=self._next_id, x=x, p=p, stamp_s=time_s, born_s=time_s, last_hit_s=time_s,
@@ -103,6 +109,19 @@ class MultiObjectTracker:
             if time_s - t.last_hit_s <= cfg.max_coast_s
             and (t.confirmed or time_s - t.born_s <= cfg.confirm_window_s)
         ]
+        self._merge_duplicates()
+
+    def _merge_duplicates(self) -> None:
+        """Drop the younger of two tracks that hold the same object: states (position and velocity, so that
+        crossing objects are kept apart) within the merge gate."""
+        keep: list[_Track] = []
+        for track in sorted(self._tracks, key=lambda t: t.track_id):
+            if not any(
+                mahalanobis_sq(track.x - k.x, track.p + k.p) <= self.config.merge_gate_chi2
+                for k in keep
+            ):
+                keep.append(track)
+        self._tracks = keep
 
     def _initial_state(self, det: Detection) -> tuple[FloatArray, FloatArray]:
         """State and covariance of a track born from one detection."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from coop_drive.components.mec import MecCore
 from coop_drive.components.vehicle import VehicleCore
 from coop_drive.eval.metrics import MetricsRecorder, RunMetrics, V2xRecorder
+from coop_drive.eval.perception_metrics import PerceptionRecorder
 from coop_drive.link.model import LinkDirection
 from coop_drive.perception.fusion import FusionConfig
 from coop_drive.rng import stream
@@ -51,7 +52,10 @@ def _run(scenario: Scenario, world: WorldBackend,
     world.start(scenario)
     ego = scenario.ego
     buildings = world.buildings()
-    vehicle = VehicleCore(ego, world.ego_route_path(), FusionConfig(max_age_s=scenario.max_v2x_age_s))
+    route = world.ego_route_path()
+    fusion = FusionConfig(max_age_s=scenario.max_v2x_age_s, compensate_latency=scenario.latency_compensation)
+    vehicle = VehicleCore(ego, route, fusion)
+    perception = PerceptionRecorder(ego.actor_id, route, ego.width_m)
     recorder = MetricsRecorder(ego.actor_id)
     metrics = recorder.metrics
     v2x = V2xRecorder()
@@ -77,6 +81,7 @@ def _run(scenario: Scenario, world: WorldBackend,
         if own is not None:
             vehicle.on_own_pose(clock.world_time_s, own.x_m, own.y_m)
         recorder.on_step(clock.world_time_s, clock.states, ego_collisions(clock.states, ego.actor_id))
+        perception.on_truth(clock.world_time_s, clock.states)
         if world.ego_arrived() and metrics.ego_travel_time_s is None:
             metrics.ego_travel_time_s = clock.world_time_s - ns_to_s(start_ns)
         if on_step is not None:
@@ -93,6 +98,7 @@ def _run(scenario: Scenario, world: WorldBackend,
         if own is None:
             return
         decision = vehicle.plan(clock.world_time_s, own.x_m, own.y_m, own.speed_mps)
+        perception.on_picture(clock.world_time_s, clock.states, vehicle.last_picture)
         world.command_ego_speed(own.speed_mps + decision.accel_mps2 * scenario.step_s)
 
     for spec in scenario.onboard_sensors:
@@ -139,4 +145,6 @@ def _run(scenario: Scenario, world: WorldBackend,
     metrics.sim_time_s = clock.world_time_s - ns_to_s(start_ns)
     metrics.v2x_frames_rejected = vehicle.stats.frames_rejected
     v2x.fill(metrics)
+    seen = perception.result()
+    metrics.gospa, metrics.pos_rmse_m, metrics.first_detection_s = seen.gospa, seen.pos_rmse_m, seen.first_detection_s
     return metrics

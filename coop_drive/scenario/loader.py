@@ -90,6 +90,15 @@ class _Section:
             raise self.error(key, f"expected an integer >= {minimum}, got {value!r}")
         return value
 
+    def boolean(self, key: str, default: bool) -> bool:
+        if key not in self.data:
+            self.used.add(key)
+            return default
+        value = self.raw(key)
+        if not isinstance(value, bool):
+            raise self.error(key, f"expected true or false, got {_kind(value)} {value!r}")
+        return value
+
     def text(self, key: str, default: str | None = None) -> str:
         if default is not None and key not in self.data:
             self.used.add(key)
@@ -176,12 +185,14 @@ def load_scenario(path: Path | str) -> Scenario:
     mec.finish()
     vehicle = root.section("vehicle", optional=True)
     max_v2x_age_s = vehicle.number("max_v2x_age_s", default=1.0, strictly_positive=True)
+    latency_compensation = vehicle.boolean("latency_compensation", default=True)
     vehicle.finish()
     root.finish()
     return Scenario(
         name=name, source_path=path.resolve(), map_path=map_path, duration_s=duration_s, step_s=step_s,
         seed=seed, ego=ego, actors=actors, onboard_sensors=onboard, roadside_sensors=roadside,
         link=link, split=split, mec_publish_rate_hz=publish_rate_hz, max_v2x_age_s=max_v2x_age_s,
+        latency_compensation=latency_compensation,
     )
 
 

@@ -156,6 +156,7 @@ class Scenario:
     split: Split
     mec_publish_rate_hz: float = 10.0
     max_v2x_age_s: float = 1.0  # the vehicle rejects received objects older than this
+    latency_compensation: bool = True  # the vehicle predicts received objects from generation time to now
 
     def with_overrides(
         self,
@@ -164,6 +165,7 @@ class Scenario:
         loss_probability: float | None = None,
         seed: int | None = None,
         link: LinkSpec | None = None,
+        latency_compensation: bool | None = None,
     ) -> Scenario:
         """A copy with command-line overrides applied (None leaves a field as it is). A link (e.g. from a named
         profile) replaces the whole link first; latency_ms then replaces its latency by a constant and
@@ -176,4 +178,6 @@ class Scenario:
             split=self.split if split is None else split,
             seed=self.seed if seed is None else seed,
             link=link,
+            latency_compensation=(
+                self.latency_compensation if latency_compensation is None else latency_compensation),
         )
