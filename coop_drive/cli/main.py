@@ -1,14 +1,20 @@
-"""The `coop-drive` command line. Exit status: 0 success, 2 bad input, 1 anything else."""
+"""The `coop-drive` command line. Exit status: 0 success, 2 bad input, 1 anything else.
+
+Each subcommand is registered by a ``Command``: how to add its arguments, how to validate them (an error
+string or None) and how to run it (an exit status). Add a command by appending to ``COMMANDS``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from coop_drive.cli.compare import compare, format_table
 from coop_drive.cli.link_stats import add_link_arguments, link_stats, validate_link_arguments
+from coop_drive.cli.map_cmd import add_bench_arguments, add_map_arguments, run_map_command, validate_map_arguments
 from coop_drive.cli.output import OutputDirError
 from coop_drive.cli.run import (
     add_run_arguments,
@@ -17,6 +23,7 @@ from coop_drive.cli.run import (
     scenario_from_args,
     validate_run_arguments,
 )
+from coop_drive.cli.study import add_study_arguments, run_study, validate_study_arguments
 from coop_drive.cli.sweep import (
     add_sweep_arguments,
     first_colliding_latency_ms,
@@ -30,60 +37,113 @@ from coop_drive.world.netcache import MapBuildError
 
 EXIT_BAD_INPUT = 2
 _SPLITS = [s.value for s in Split]
+# Errors that mean "bad input": reported in one line, exit status 2.
+BAD_INPUT_ERRORS: tuple[type[Exception], ...] = (ScenarioError, MapBuildError, OutputDirError, LinkConfigError)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    validate: Callable[[argparse.Namespace], str | None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def _add_run(parser: argparse.ArgumentParser) -> None:
+    add_run_arguments(parser)
+    parser.add_argument("--split", choices=_SPLITS, default=None, help="which functions leave the car")
+    parser.add_argument("--out", type=Path, default=None, help="directory for metrics.json and run.json")
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = scenario_from_args(args, None if args.split is None else Split(args.split))
+    metrics = execute(scenario, args.out)
+    print(format_summary(scenario, metrics))
+    if args.out is not None:
+        print(f"  metrics           {args.out / 'metrics.json'}")
+    return 0
+
+
+def _add_compare(parser: argparse.ArgumentParser) -> None:
+    add_run_arguments(parser)
+    parser.add_argument("--splits", default="onboard,edge", help="comma-separated splits (default onboard,edge)")
+    parser.add_argument("--out", type=Path, default=None, help="directory; each split goes to OUT/<split>/")
+
+
+def _validate_compare(args: argparse.Namespace) -> str | None:
+    unknown = [s for s in args.splits.split(",") if s not in _SPLITS]
+    if unknown:
+        return f"--splits: unknown split(s) {', '.join(unknown)} (choose from {', '.join(_SPLITS)})"
+    return validate_run_arguments(args)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    print(format_table(compare(args)))
+    return 0
+
+
+def _add_sweep(parser: argparse.ArgumentParser) -> None:
+    add_run_arguments(parser)
+    add_sweep_arguments(parser)
+
+
+def _validate_sweep(args: argparse.Namespace) -> str | None:
+    return validate_run_arguments(args) or validate_sweep_arguments(args)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    rows = sweep(args)
+    print("\n".join(format_row(r) for r in rows))
+    first = first_colliding_latency_ms(rows)
+    print("no collision at any swept latency" if first is None else f"smallest latency with a collision: {first:g} ms")
+    return 0
+
+
+def _link(args: argparse.Namespace) -> int:
+    print(link_stats(args))
+    return 0
+
+
+COMMANDS: list[Command] = [
+    Command("run", "run one scenario in the in-process runtime", _add_run, validate_run_arguments, _run),
+    Command("compare", "run a scenario under several splits and print them side by side",
+            _add_compare, _validate_compare, _compare),
+    Command("sweep", "run one split over a range of latencies (and seeds)", _add_sweep, _validate_sweep, _sweep),
+    Command("link", "inspect link profiles", add_link_arguments, validate_link_arguments, _link),
+    Command("study", "generate the documented result tables (e.g. `study perception`)",
+            add_study_arguments, validate_study_arguments, run_study),
+    Command("map", "inspect an OpenDRIVE map (`map info`), cross-check it against carla.Map (`map check`)",
+            add_map_arguments, validate_map_arguments, run_map_command),
+    Command("bench", "benchmarks (`bench map`: lane matching)", add_bench_arguments, validate_map_arguments,
+            run_map_command),
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="coop-drive", description=__doc__)
+    parser = argparse.ArgumentParser(prog="coop-drive", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run one scenario in the in-process runtime")
-    add_run_arguments(run)
-    run.add_argument("--split", choices=_SPLITS, default=None, help="which functions leave the car")
-    run.add_argument("--out", type=Path, default=None, help="directory for metrics.json and run.json")
-    cmp = sub.add_parser("compare", help="run a scenario under several splits and print them side by side")
-    add_run_arguments(cmp)
-    cmp.add_argument("--splits", default="onboard,edge", help="comma-separated splits (default onboard,edge)")
-    cmp.add_argument("--out", type=Path, default=None, help="directory; each split goes to OUT/<split>/")
-    swp = sub.add_parser("sweep", help="run one split over a range of latencies (and seeds)")
-    add_run_arguments(swp)
-    add_sweep_arguments(swp)
-    link = sub.add_parser("link", help="inspect link profiles")
-    add_link_arguments(link)
+    for command in COMMANDS:
+        command_parser = sub.add_parser(command.name, help=command.help)
+        command.add_arguments(command_parser)
+        command_parser.set_defaults(command_spec=command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    error = validate_link_arguments(args) if args.command == "link" else validate_run_arguments(args)
-    if args.command == "compare" and error is None:
-        unknown = [s for s in args.splits.split(",") if s not in _SPLITS]
-        if unknown:
-            error = f"--splits: unknown split(s) {', '.join(unknown)} (choose from {', '.join(_SPLITS)})"
-    if args.command == "sweep" and error is None:
-        error = validate_sweep_arguments(args)
+    command: Command = args.command_spec
+    error = command.validate(args)
     if error:
         parser.exit(EXIT_BAD_INPUT, f"coop-drive: error: {error}\n")
     try:
-        if args.command == "link":
-            print(link_stats(args))
-        elif args.command == "run":
-            scenario = scenario_from_args(args, None if args.split is None else Split(args.split))
-            metrics = execute(scenario, args.out)
-            print(format_summary(scenario, metrics))
-            if args.out is not None:
-                print(f"  metrics           {args.out / 'metrics.json'}")
-        elif args.command == "compare":
-            print(format_table(compare(args)))
-        else:
-            rows = sweep(args)
-            print("\n".join(format_row(r) for r in rows))
-            first = first_colliding_latency_ms(rows)
-            print("no collision at any swept latency" if first is None
-                  else f"smallest latency with a collision: {first:g} ms")
-    except (ScenarioError, MapBuildError, OutputDirError, LinkConfigError) as exc:
+        return command.run(args)
+    except BAD_INPUT_ERRORS as exc:
         print(f"coop-drive: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    return 0
 
 
 if __name__ == "__main__":
