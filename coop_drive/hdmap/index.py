@@ -36,11 +36,17 @@ class SegmentTable:
     w1_m: FloatArray
     along0_m: FloatArray
     along1_m: FloatArray
+    starts_lane: NDArray[np.bool_]  # first segment of its lane: being before it is being off the lane
+    ends_lane: NDArray[np.bool_]  # last segment of its lane
 
     @classmethod
     def from_lanes(cls, lanes: list[Lane]) -> SegmentTable:
-        parts: dict[str, list[FloatArray]] = {k: [] for k in ("a", "b", "lane", "s0", "s1", "w0", "w1", "al0", "al1")}
+        parts: dict[str, list[FloatArray]] = {
+            k: [] for k in ("a", "b", "lane", "s0", "s1", "w0", "w1", "al0", "al1", "first", "last")}
         for lane in lanes:
+            n = len(lane.xy_m) - 1
+            parts["first"].append((np.arange(n) == 0).astype(float))
+            parts["last"].append((np.arange(n) == n - 1).astype(float))
             parts["a"].append(lane.xy_m[:-1])
             parts["b"].append(lane.xy_m[1:])
             parts["lane"].append(np.full(len(lane.xy_m) - 1, float(lane.index)))
@@ -51,7 +57,8 @@ class SegmentTable:
         d = cat["b"] - cat["a"]
         length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
         return cls(cat["a"], d, 1.0 / length**2, 1.0 / length, np.arctan2(d[:, 1], d[:, 0]),
-                   cat["lane"].astype(np.int64), cat["s0"], cat["s1"], cat["w0"], cat["w1"], cat["al0"], cat["al1"])
+                   cat["lane"].astype(np.int64), cat["s0"], cat["s1"], cat["w0"], cat["w1"], cat["al0"], cat["al1"],
+                   cat["first"] > 0.5, cat["last"] > 0.5)
 
     def __len__(self) -> int:
         return len(self.lane)

@@ -5,7 +5,10 @@ Lane matching scores every lane-centre segment within reach of the point (see ``
     cost = 100 * (metres outside the lane) + |heading error| [rad] + 0.5 * (lane not on the route)
            + 0.1 * (distance to the lane centre) [m]
 
-so a point inside a lane beats one outside it; among overlapping junction lanes the heading decides
+where "outside" includes being before a lane's first or past its last vertex (so the lane a point is
+really on beats the one that ends just behind it), and a lane covers [start, end): at an exact tie
+between a lane's end and its successor's start the successor wins (as in carla.Map). A point inside
+a lane beats one outside it; among overlapping junction lanes the heading decides
 when they differ by more than ~0.5 rad (29 deg), and the route decides between near-parallel ones
 (e.g. the first metres of a right turn and the straight lane beside it). A point farther than
 ``OFFROAD_TOLERANCE_M`` outside every lane matches nothing.
@@ -36,6 +39,7 @@ W_HEADING_PER_RAD = 1.0
 W_OFF_ROUTE = 0.5
 W_DISTANCE_PER_M = 0.1
 HORIZON_M = 1000.0
+END_TIE_M = 1e-6  # lanes are half-open [start, end): an exact tie goes to the successor
 CONFLICT_STEP_M = 0.25
 CONFLICT_MARGIN_M = 0.5  # each side: a vehicle corridor is the lane width less 2 x this
 
@@ -138,7 +142,7 @@ class MapService:
         self._rows = [
             (float(s.a[i, 0]), float(s.a[i, 1]), float(s.d[i, 0]), float(s.d[i, 1]), float(s.inv_len2[i]),
              float(s.inv_len[i]), float(s.heading_rad[i]), float(s.w0_m[i]), float(s.w1_m[i] - s.w0_m[i]),
-             int(s.lane[i]))
+             int(s.lane[i]), bool(s.starts_lane[i]), bool(s.ends_lane[i]))
             for i in range(len(s))
         ]
         self._route_cache: dict[tuple[str, ...], BoolArray] = {}
@@ -176,17 +180,22 @@ class MapService:
         best_i = -1
         best_u = best_lat = best_herr = 0.0
         for i in self.index.candidates(x_m, y_m):
-            ax, ay, dx, dy, il2, il, hdg, w0, dw, lane = self._rows[i]
+            ax, ay, dx, dy, il2, il, hdg, w0, dw, lane, first, last = self._rows[i]
             rx, ry = x_m - ax, y_m - ay
             u = (rx * dx + ry * dy) * il2
-            u = 0.0 if u < 0.0 else (1.0 if u > 1.0 else u)
+            over = 0.0
+            if u < 0.0:
+                over, u = (-u / il if first else 0.0), 0.0
+            elif u >= 1.0:
+                over, u = ((u - 1.0) / il + END_TIE_M if last else 0.0), 1.0
             ex, ey = rx - u * dx, ry - u * dy
             dist = math.sqrt(ex * ex + ey * ey)
             outside = dist - 0.5 * (w0 + u * dw)
-            if outside > OFFROAD_TOLERANCE_M:
+            if outside > OFFROAD_TOLERANCE_M or over > OFFROAD_TOLERANCE_M:
                 continue
             herr = 0.0 if yaw_rad is None else (yaw_rad - hdg + math.pi) % (2.0 * math.pi) - math.pi
-            cost = W_OUTSIDE_PER_M * max(outside, 0.0) + W_HEADING_PER_RAD * abs(herr) + W_DISTANCE_PER_M * dist
+            cost = (W_OUTSIDE_PER_M * (max(outside, 0.0) + over) + W_HEADING_PER_RAD * abs(herr)
+                    + W_DISTANCE_PER_M * dist)
             if on_route is not None and not on_route[lane]:
                 cost += W_OFF_ROUTE
             if cost < best:
@@ -231,11 +240,15 @@ class MapService:
             px, py = xy_m[sel, 0:1], xy_m[sel, 1:2]
             rx, ry = px - s.a[c, 0], py - s.a[c, 1]
             dx, dy = s.d[c, 0], s.d[c, 1]
-            u = np.clip((rx * dx + ry * dy) * s.inv_len2[c], 0.0, 1.0)
+            u_raw = (rx * dx + ry * dy) * s.inv_len2[c]
+            u = np.clip(u_raw, 0.0, 1.0)
+            seg_len = 1.0 / s.inv_len[c]
+            over = (np.where(s.starts_lane[c], np.maximum(-u_raw, 0.0), 0.0) * seg_len
+                    + np.where(s.ends_lane[c] & (u_raw >= 1.0), (u_raw - 1.0) * seg_len + END_TIE_M, 0.0))
             ex, ey = rx - u * dx, ry - u * dy
             dist = np.sqrt(ex * ex + ey * ey)
             outside = dist - 0.5 * (s.w0_m[c] + u * (s.w1_m[c] - s.w0_m[c]))
-            cost = W_OUTSIDE_PER_M * np.maximum(outside, 0.0) + W_DISTANCE_PER_M * dist
+            cost = W_OUTSIDE_PER_M * (np.maximum(outside, 0.0) + over) + W_DISTANCE_PER_M * dist
             if yaw_rad is not None:
                 herr = (yaw_rad[sel, None] - s.heading_rad[c] + np.pi) % (2.0 * np.pi) - np.pi
                 cost += W_HEADING_PER_RAD * np.abs(herr)
@@ -243,7 +256,7 @@ class MapService:
                 herr = np.zeros_like(cost)
             if off_route is not None:
                 cost += off_route[s.lane[c]]
-            cost[~valid | (outside > OFFROAD_TOLERANCE_M)] = np.inf
+            cost[~valid | (outside > OFFROAD_TOLERANCE_M) | (over > OFFROAD_TOLERANCE_M)] = np.inf
             j = np.argmin(cost, axis=1)
             r = np.arange(len(sel))
             hit = np.isfinite(cost[r, j])
