@@ -60,6 +60,12 @@ def boxes_overlap(a: OrientedBox, b: OrientedBox) -> bool:
     return convex_polygons_overlap(a.corners(), b.corners())
 
 
+def squared_distances(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Squared Euclidean distances (N, M) between points a (N, 2) and b (M, 2), via |a|^2 + |b|^2 - 2 a.b."""
+    d2 = np.sum(a * a, axis=1)[:, None] + np.sum(b * b, axis=1)[None, :] - 2.0 * (a @ b.T)
+    return np.maximum(d2, 0.0)
+
+
 def _point_segment_distance(p: FloatArray, a: FloatArray, b: FloatArray) -> float:
     ab = b - a
     denom = float(ab @ ab)

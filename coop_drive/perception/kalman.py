@@ -35,6 +35,22 @@ def cv_predict(x: FloatArray, p: FloatArray, dt_s: float, accel_noise_psd: float
     return x_pred, p_pred
 
 
+def cv_predict_batch(
+    x: FloatArray, p: FloatArray, dt_s: FloatArray, accel_noise_psd: float
+) -> tuple[FloatArray, FloatArray]:
+    """Prediction of K states (K, 4), covariances (K, 4, 4), each over its own dt_s (K,)."""
+    f = np.broadcast_to(np.eye(4), (len(dt_s), 4, 4)).copy()
+    f[:, 0, 2] = f[:, 1, 3] = dt_s
+    dt2, dt3 = dt_s * dt_s, dt_s**3
+    q = np.zeros((len(dt_s), 4, 4))
+    q[:, 0, 0] = q[:, 1, 1] = dt3 / 3.0
+    q[:, 0, 2] = q[:, 2, 0] = q[:, 1, 3] = q[:, 3, 1] = dt2 / 2.0
+    q[:, 2, 2] = q[:, 3, 3] = dt_s
+    x_pred = np.einsum("kij,kj->ki", f, x)  # x = F x
+    p_pred = f @ p @ np.swapaxes(f, 1, 2) + accel_noise_psd * q  # P = F P F' + Q
+    return x_pred, p_pred
+
+
 def ekf_update(
     x: FloatArray, p: FloatArray, innovation: FloatArray, h: FloatArray, r: FloatArray
 ) -> tuple[FloatArray, FloatArray]:

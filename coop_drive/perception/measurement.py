@@ -61,3 +61,23 @@ def polar_to_cartesian(
     jac = np.array([[c, -range_m * s], [s, range_m * c]])
     cov = jac @ np.diag([range_std_m**2, bearing_std_rad**2]) @ jac.T
     return pos, cov
+
+
+def predict_measurements(
+    kind: MeasurementKind, x: FloatArray, sensor_xy_m: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Batched ``predict_measurement``: states (K, 4) and sensor positions (K, 2) -> h (K, m), H (K, m, 4)."""
+    k = len(x)
+    if kind is MeasurementKind.POSITION_VELOCITY:
+        return x.copy(), np.broadcast_to(np.eye(4), (k, 4, 4)).copy()
+    jac = np.zeros((k, MEASUREMENT_DIM[kind], 4))
+    jac[:, 0, 0] = jac[:, 1, 1] = 1.0
+    if kind is MeasurementKind.POSITION:
+        return x[:, :2].copy(), jac
+    rel = x[:, :2] - sensor_xy_m
+    rng = np.maximum(np.hypot(rel[:, 0], rel[:, 1]), _MIN_RANGE_M)
+    u = rel / rng[:, None]
+    rr = np.einsum("ki,ki->k", u, x[:, 2:])
+    jac[:, 2, :2] = (x[:, 2:] - rr[:, None] * u) / rng[:, None]
+    jac[:, 2, 2:] = u
+    return np.column_stack([x[:, 0], x[:, 1], rr]), jac

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import IntEnum
 
-import numpy as np
-
 from coop_drive.geometry import FloatArray
 from coop_drive.perception.kalman import cv_predict
 
@@ -38,8 +36,8 @@ class ObjectEstimate:
     classification: ObjectClass = ObjectClass.CAR
 
     def __post_init__(self) -> None:
-        assert np.shape(self.state) == (4,), f"state must be (4,), got {np.shape(self.state)}"
-        assert np.shape(self.covariance) == (4, 4), f"covariance must be (4, 4), got {np.shape(self.covariance)}"
+        assert self.state.shape == (4,), f"state must be (4,), got {self.state.shape}"
+        assert self.covariance.shape == (4, 4), f"covariance must be (4, 4), got {self.covariance.shape}"
 
     @property
     def x_m(self) -> float:
@@ -56,6 +54,14 @@ class ObjectEstimate:
     @property
     def vy_mps(self) -> float:
         return float(self.state[3])
+
+    def moved(
+        self, stamp_s: float, state: FloatArray, covariance: FloatArray, existence_probability: float | None = None
+    ) -> ObjectEstimate:
+        """The same object with a new state (cheaper than dataclasses.replace on a hot path)."""
+        existence = self.existence_probability if existence_probability is None else existence_probability
+        return ObjectEstimate(self.object_id, self.source_id, stamp_s, state, covariance, self.length_m,
+                              self.width_m, existence, self.classification)
 
     def predicted_to(self, time_s: float, accel_noise_psd: float) -> ObjectEstimate:
         """The estimate moved to time_s with a constant-velocity model; covariance inflated by process noise."""

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from coop_drive.perception.covariance_intersection import covariance_intersection
+from coop_drive.perception.covariance_intersection import covariance_intersection, covariance_intersection_batch
 
 
 def _fused_trace(w, pa, pb):
@@ -27,3 +27,20 @@ def test_ci_is_consistent_for_fully_correlated_errors():
     a, pa = np.array([0.0, 0.0, 1.0, 1.0]), np.diag([1.0, 2.0, 0.5, 0.5])
     _, p, _ = covariance_intersection(a, pa, a.copy(), pa.copy())
     assert p == pytest.approx(pa)
+
+
+def test_batch_matches_the_trace_optimum_pair_by_pair():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(50, 4)), rng.normal(size=(50, 4))
+    ma, mb = rng.normal(size=(50, 4, 4)), rng.normal(size=(50, 4, 4))
+    pa = ma @ np.swapaxes(ma, 1, 2) + 0.1 * np.eye(4)
+    pb = mb @ np.swapaxes(mb, 1, 2) + 0.1 * np.eye(4)
+    x, p = covariance_intersection_batch(a, pa, b, pb)
+    grid = np.linspace(0.0, 1.0, 4001)
+    for k in range(50):
+        traces = [_fused_trace(g, pa[k], pb[k]) for g in grid]
+        w = grid[int(np.argmin(traces))]
+        assert np.trace(p[k]) <= min(traces) * (1 + 1e-6) + 1e-12
+        x_ref, p_ref, _ = covariance_intersection(a[k], pa[k], b[k], pb[k], w=w)
+        assert p[k] == pytest.approx(p_ref, rel=1e-3, abs=1e-3)
+        assert x[k] == pytest.approx(x_ref, rel=1e-3, abs=1e-3)
