@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from coop_drive.cli.bench import add_bench_arguments, run_bench, validate_bench
 from coop_drive.cli.compare import compare, format_table
 from coop_drive.cli.link_stats import add_link_arguments, link_stats, validate_link_arguments
-from coop_drive.cli.map_cmd import add_bench_arguments, add_map_arguments, run_map_command, validate_map_arguments
+from coop_drive.cli.map_cmd import add_map_arguments, run_map_command, validate_map_arguments
 from coop_drive.cli.output import OutputDirError
 from coop_drive.cli.run import (
     add_run_arguments,
@@ -117,8 +118,8 @@ COMMANDS: list[Command] = [
             add_study_arguments, validate_study_arguments, run_study),
     Command("map", "inspect an OpenDRIVE map (`map info`), cross-check it against carla.Map (`map check`)",
             add_map_arguments, validate_map_arguments, run_map_command),
-    Command("bench", "benchmarks (`bench map`: lane matching)", add_bench_arguments, validate_map_arguments,
-            run_map_command),
+    Command("bench", "benchmarks against same-process baselines (`bench map`, `bench perception`, ...)",
+            add_bench_arguments, validate_bench, run_bench),
 ]
 
 

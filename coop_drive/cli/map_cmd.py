@@ -27,10 +27,8 @@ def add_map_arguments(parser: argparse.ArgumentParser) -> None:
     chk.add_argument("--seed", type=int, default=0, help="seed of the pose sampler (default 0)")
 
 
-def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
-    """`bench map [MAP] [--single N] [--batch N] [--seed S]`."""
-    bsub = parser.add_subparsers(dest="bench_command", required=True)
-    bm = bsub.add_parser("map", help="lane-matching latency (single) and throughput (batched)")
+def add_bench_map_arguments(bm: argparse.ArgumentParser) -> None:
+    """`bench map [MAP] [--single N] [--batch N] [--seed S]` (registered by coop_drive/cli/bench.py)."""
     bm.add_argument("map", type=Path, nargs="?", default=DEFAULT_BENCH_MAP, help="OpenDRIVE .xodr file")
     bm.add_argument("--single", type=int, default=20_000, help="single queries to time (default 20000)")
     bm.add_argument("--batch", type=int, default=200_000, help="poses in the batched call (default 200000)")
