@@ -1,8 +1,10 @@
-"""Multi-object tracker: constant-velocity (extended) Kalman filters over measurements of several kinds,
-Mahalanobis gating, global nearest neighbour assignment (scipy's Hungarian solver), M-of-N confirmation,
+"""Multi-object tracker: an IMM of constant-velocity and coordinated-turn (extended) Kalman filters per track
+(perception/imm.py; one model = a plain Kalman filter) over measurements of several kinds, Mahalanobis
+gating, global nearest neighbour assignment (scipy's Hungarian solver), M-of-N confirmation,
 deletion after coasting too long, birth suppression near existing tracks and merging of duplicates.
 
-All tracks are held in arrays (state X (T, 4), covariance P (T, 4, 4)) and every step — prediction, gating,
+All tracks are held in arrays (per-model states (T, M, 4), covariances (T, M, 4, 4), model probabilities
+(T, M), and their combination X (T, 4), P (T, 4, 4)) and every step — prediction, gating,
 update — is batched with numpy, so that a cycle over hundreds of objects stays in the millisecond range.
 Gating is done in two stages: a cheap Euclidean bound that no pair inside the chi-square gate can exceed
 (|y_pos|^2 <= gate * trace(S_pos), since the Mahalanobis distance is at least |y|^2 / lambda_max(S)),
@@ -20,7 +22,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2
 
 from coop_drive.geometry import FloatArray, squared_distances
-from coop_drive.perception.kalman import cv_process_noise, cv_transition
+from coop_drive.perception.imm import ImmModels, gaussian_likelihood, imm_combine, imm_predict
 from coop_drive.perception.measurement import MEASUREMENT_DIM, MeasurementKind, predict_measurements
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.sensors.object_sensor import Detection
@@ -40,6 +42,7 @@ class TrackerConfig:
     gate_probability: float = 0.99  # chi-square gate: share of true measurements accepted
     birth_gate_probability: float = 0.9999  # no new track from a detection this close to an existing track
     merge_gate_chi2: float = 13.28  # tracks closer than this (full state, 4 dof, 99 %) are one object: merged
+    models: ImmModels = ImmModels()  # ImmModels((0.0,), initial_probabilities=(1.0,)) for a plain CV filter
 
 
 def batched_update(
@@ -61,7 +64,11 @@ class MultiObjectTracker:
     def __init__(self, source_id: str, config: TrackerConfig | None = None) -> None:
         self.source_id = source_id
         self.config = config or TrackerConfig()
-        self._x = np.zeros((0, 4))
+        m = self.config.models.count
+        self._xm = np.zeros((0, m, 4))  # per model
+        self._pm = np.zeros((0, m, 4, 4))
+        self._mu = np.zeros((0, m))
+        self._x = np.zeros((0, 4))  # combined
         self._p = np.zeros((0, 4, 4))
         self._ids = np.zeros(0, dtype=np.int64)
         self._born_s = np.zeros(0)
@@ -78,12 +85,16 @@ class MultiObjectTracker:
     def track_count(self) -> int:
         return len(self._ids)
 
+    def model_probabilities(self) -> dict[int, FloatArray]:
+        """Each track's current model probabilities, in the order of ``config.models.turn_rates_rps``."""
+        return {int(tid): mu.copy() for tid, mu in zip(self._ids, self._mu, strict=True)}
+
     def _predict(self, time_s: float) -> None:
         dt = time_s - self._stamp_s
         if len(self._ids) and dt != 0.0:
-            f = cv_transition(dt)
-            self._x = self._x @ f.T  # x = F x
-            self._p = f @ self._p @ f.T + cv_process_noise(dt, self.config.accel_noise_psd)  # P = F P F' + Q
+            self._xm, self._pm, self._mu = imm_predict(
+                self._xm, self._pm, self._mu, self.config.models, dt, self.config.accel_noise_psd)
+            self._x, self._p = imm_combine(self._xm, self._pm, self._mu)
         self._stamp_s = time_s
 
     def update(self, time_s: float, detections: Sequence[Detection]) -> None:
@@ -94,7 +105,7 @@ class MultiObjectTracker:
         near_a_track = np.zeros(n_dets, dtype=bool)
         if n_tracks and n_dets:
             cost = np.full((n_tracks, n_dets), _NO_MATCH)
-            candidates: list[tuple[NDArray[np.intp], NDArray[np.intp], FloatArray, FloatArray]] = []
+            candidates: list[tuple[NDArray[np.intp], NDArray[np.intp]]] = []
             for kind in MeasurementKind:
                 cols = np.array([j for j, d in enumerate(detections) if d.kind is kind], dtype=np.int64)
                 if len(cols) == 0:
@@ -118,20 +129,18 @@ class MultiObjectTracker:
                 near_a_track[cols[di[d2 <= self._birth_gate[dim]]]] = True
                 inside = d2 <= self._gate[dim]
                 cost[ti[inside], cols[di[inside]]] = d2[inside]
-                candidates.append((ti, cols[di], y, h))
+                candidates.append((ti, cols[di]))
             rows, cols_assigned = linear_sum_assignment(cost)
             matched = cost[rows, cols_assigned] < _NO_MATCH
             pairs = dict(zip(zip(rows[matched].tolist(), cols_assigned[matched].tolist(), strict=True),
                              range(int(matched.sum())), strict=True))
-            for cand_tracks, cand_dets, y, h in candidates:
+            for cand_tracks, cand_dets in candidates:
                 chosen = np.array([(int(t), int(d)) in pairs for t, d in zip(cand_tracks, cand_dets, strict=True)],
                                   dtype=bool)
                 if not chosen.any():
                     continue
                 tracks, dets = cand_tracks[chosen], cand_dets[chosen]
-                r = np.array([detections[j].r for j in dets])
-                self._x[tracks], self._p[tracks] = batched_update(
-                    self._x[tracks], self._p[tracks], y[chosen], h[chosen], r)
+                self._update_models(tracks, [detections[j] for j in dets])
                 self._hits[tracks] += 1
                 self._last_hit_s[tracks] = time_s
                 self._size_m[tracks] = [(detections[j].length_m, detections[j].width_m) for j in dets]
@@ -144,7 +153,30 @@ class MultiObjectTracker:
         self._select(keep)
         self._merge_duplicates()
 
+    def _update_models(self, tracks: NDArray[np.intp], detections: Sequence[Detection]) -> None:
+        """Per-model (extended) Kalman updates of the given tracks, one detection each (all of one kind),
+        then model probabilities mu_j ~ N(y_j; 0, S_j) c_j and the combined estimate."""
+        k, m = len(tracks), self.config.models.count
+        kind = detections[0].kind
+        z = np.array([d.z for d in detections])
+        r = np.array([d.r for d in detections])
+        sensors = np.array([d.sensor_xy_m for d in detections], dtype=float)
+        xm = self._xm[tracks].reshape(k * m, 4)
+        pm = self._pm[tracks].reshape(k * m, 4, 4)
+        z_hat, h = predict_measurements(kind, xm, np.repeat(sensors, m, axis=0))
+        y = np.repeat(z, m, axis=0) - z_hat
+        r_rep = np.repeat(r, m, axis=0)
+        s = h @ pm @ np.swapaxes(h, 1, 2) + r_rep
+        likelihood = gaussian_likelihood(y, s).reshape(k, m)
+        xm, pm = batched_update(xm, pm, y, h, r_rep)
+        self._xm[tracks], self._pm[tracks] = xm.reshape(k, m, 4), pm.reshape(k, m, 4, 4)
+        mu = self._mu[tracks] * likelihood
+        total = mu.sum(axis=1, keepdims=True)
+        self._mu[tracks] = np.where(total > 1e-300, mu / np.maximum(total, 1e-300), self._mu[tracks])
+        self._x[tracks], self._p[tracks] = imm_combine(self._xm[tracks], self._pm[tracks], self._mu[tracks])
+
     def _select(self, keep: NDArray[np.bool_]) -> None:
+        self._xm, self._pm, self._mu = self._xm[keep], self._pm[keep], self._mu[keep]
         self._x, self._p, self._ids = self._x[keep], self._p[keep], self._ids[keep]
         self._born_s, self._last_hit_s = self._born_s[keep], self._last_hit_s[keep]
         self._hits, self._confirmed, self._size_m = self._hits[keep], self._confirmed[keep], self._size_m[keep]
@@ -154,8 +186,13 @@ class MultiObjectTracker:
             return
         states = [self._initial_state(d) for d in detections]
         n = len(detections)
-        self._x = np.vstack([self._x, [s[0] for s in states]])
-        self._p = np.concatenate([self._p, [s[1] for s in states]])
+        x_new, p_new = np.array([s[0] for s in states]), np.array([s[1] for s in states])
+        m = self.config.models.count
+        self._x = np.concatenate([self._x, x_new])
+        self._p = np.concatenate([self._p, p_new])
+        self._xm = np.concatenate([self._xm, np.repeat(x_new[:, None], m, axis=1)])
+        self._pm = np.concatenate([self._pm, np.repeat(p_new[:, None], m, axis=1)])
+        self._mu = np.concatenate([self._mu, np.tile(self.config.models.initial_probabilities, (n, 1))])
         self._ids = np.concatenate([self._ids, np.arange(self._next_id, self._next_id + n)])
         self._next_id += n
         self._born_s = np.concatenate([self._born_s, np.full(n, time_s)])
@@ -207,9 +244,9 @@ class MultiObjectTracker:
         x, p = self._x, self._p
         stamp = self._stamp_s
         if time_s is not None and time_s != stamp and len(x):
-            f = cv_transition(time_s - stamp)
-            x = x @ f.T
-            p = f @ p @ f.T + cv_process_noise(time_s - stamp, self.config.accel_noise_psd)
+            xm, pm, c = imm_predict(self._xm, self._pm, self._mu, self.config.models, time_s - stamp,
+                                    self.config.accel_noise_psd)
+            x, p = imm_combine(xm, pm, c)
             stamp = time_s
         out = []
         for i in range(len(self._ids)):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from scipy.stats import chi2
 
+from coop_drive.perception.imm import ImmModels
 from coop_drive.perception.kalman import cv_process_noise, cv_transition
 from coop_drive.perception.measurement import MeasurementKind, polar_to_cartesian
 from coop_drive.perception.tracker import MultiObjectTracker, TrackerConfig
@@ -35,7 +36,8 @@ def test_nees_inside_95_percent_bounds(kind):
     nees = np.zeros((RUNS, STEPS))
     for run in range(RUNS):
         # the gate is opened wide: this tests the filter, not data association
-        config = TrackerConfig(accel_noise_psd=Q, confirm_hits=1, max_coast_s=5.0, gate_probability=1 - 1e-9)
+        config = TrackerConfig(accel_noise_psd=Q, confirm_hits=1, max_coast_s=5.0, gate_probability=1 - 1e-9,
+                               models=ImmModels((0.0,), initial_probabilities=(1.0,)))  # the plain Kalman filter
         tracker = MultiObjectTracker("t", config)
         x = np.array([-30.0, 0.0, 10.0, 1.0])
         for k in range(STEPS):
