@@ -86,7 +86,7 @@ def fuse_objects(
     fused = list(own)
     if pairs:
         ia, ib = [i for i, _ in pairs], [j for _, j in pairs]
-        states, covs = covariance_intersection_batch(
+        states, covs, _ = covariance_intersection_batch(
             np.array([own[i].state for i in ia]), np.array([own[i].covariance for i in ia]),
             np.array([incoming[j].state for j in ib]), np.array([incoming[j].covariance for j in ib]))
         for k, (i, j) in enumerate(pairs):
