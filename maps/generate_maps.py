@@ -242,7 +242,193 @@ def _add_junction(
     odr.adjust_startpoints()
 
 
-MAPS = {"urban_intersection": urban_intersection}
+#: Arterial corridor: junction centres on y = 0 (x in m), 300-500 m apart; the arterial runs 0 .. 2000 m.
+CORRIDOR_JUNCTIONS_X_M = (300.0, 700.0, 1050.0, 1500.0)
+CORRIDOR_LENGTH_M = 2000.0
+CORRIDOR_SIDE_LENGTH_M = 150.0
+
+
+def arterial_corridor() -> xodr.OpenDrive:
+    """A ~2 km signalised arterial (green-wave corridor), west -> east along y = 0.
+
+    Arterial roads 1..5 (one 3.5 m lane each way, 50 km/h), running +x: road 1 from x = 0 to the first
+    junction, roads 2..4 between junctions (junction at both ends), road 5 from the last junction to
+    x = 2000. Junction k (k = 1..4, id 100 k) is centred at CORRIDOR_JUNCTIONS_X_M[k-1] (300, 700, 1050,
+    1500: 400, 350 and 450 m apart) with 10 m half-size like the urban intersection; side streets
+    10 k + 1 (south) and 10 k + 2 (north), 150 m, point INTO their junction. Connecting roads of
+    junction k: 500 + 20 (k - 1) + i, one per ordered pair of approaches (one-way, lines and arcs).
+
+    Every inbound lane has a stop line (294) and a traffic light (1000001, dynamic) at the junction
+    entry; each junction has two controllers (signal groups): ``<junction>_arterial`` (east- and
+    westbound) and ``<junction>_side``. The timing plans (cycle, splits, offsets) are SUMO's business:
+    ``arterial_corridor.tls.add.xml`` (written by ``write_tls_plans``).
+    """
+    _reset_id_registry()
+    half = 10.0
+    odr = xodr.OpenDrive("arterial_corridor", geo_reference=BEIJING_PROJ)
+    xs = CORRIDOR_JUNCTIONS_X_M
+    bounds = [0.0] + [v for x in xs for v in (x - half, x + half)] + [CORRIDOR_LENGTH_M]
+    arterial: dict[int, xodr.Road] = {}
+    for i in range(len(xs) + 1):
+        x0, x1 = bounds[2 * i], bounds[2 * i + 1]
+        arterial[i + 1] = _approach_road(i + 1, x0, 0.0, 0.0, x1 - x0)
+        odr.add_road(arterial[i + 1])
+    controllers: list[tuple[str, list[str]]] = []
+    first_conn = 500
+    for k, xc in enumerate(xs, start=1):
+        jid = 100 * k
+        south, north = 10 * k + 1, 10 * k + 2
+        side = {
+            south: _approach_road(south, xc, -half - CORRIDOR_SIDE_LENGTH_M, math.pi / 2, CORRIDOR_SIDE_LENGTH_M),
+            north: _approach_road(north, xc, half + CORRIDOR_SIDE_LENGTH_M, -math.pi / 2, CORRIDOR_SIDE_LENGTH_M),
+        }
+        for road in side.values():
+            odr.add_road(road)
+        west, east = arterial[k], arterial[k + 1]
+        # (road, contact point at the junction, pose at the junction border heading INTO the junction)
+        approaches = [
+            (west, "end", (xc - half, 0.0, 0.0)),
+            (east, "start", (xc + half, 0.0, math.pi)),
+            (side[south], "end", (xc, -half, math.pi / 2)),
+            (side[north], "end", (xc, half, -math.pi / 2)),
+        ]
+        groups: dict[str, list[str]] = {f"{jid}_arterial": [], f"{jid}_side": []}
+        for road, contact, _pose in approaches:
+            at_end = contact == "end"
+            s = float(road.planview.get_total_length()) if at_end else 0.0
+            lane = -1 if at_end else 1
+            orient = xodr.Orientation.positive if at_end else xodr.Orientation.negative
+            t = -LANE_WIDTH_M / 2 if at_end else LANE_WIDTH_M / 2
+            rid = int(road.id)
+            stop = xodr.Signal(s=s, t=t, country="DE", Type="294", subtype="-1", id=f"stopline_{jid}_{rid}",
+                               name="StopLine", zOffset=0.0, orientation=orient, width=LANE_WIDTH_M)
+            stop.add_validity(lane, lane)
+            road.add_signal(stop)
+            light = xodr.Signal(s=s, t=t * 2.2, country="OpenDRIVE", Type="1000001", subtype="-1",
+                                id=f"light_{jid}_{rid}", name="TrafficLight", dynamic=xodr.Dynamic.yes,
+                                zOffset=3.0, orientation=orient)
+            light.add_validity(lane, lane)
+            road.add_signal(light)
+            groups[f"{jid}_arterial" if rid <= 5 else f"{jid}_side"].append(f"light_{jid}_{rid}")
+        controllers.extend(groups.items())
+        _add_corridor_junction(odr, jid, f"corridor_junction_{k}", approaches, first_conn)
+        first_conn += 20
+    odr.adjust_startpoints()
+    odr.coop_controllers = controllers  # written by render_xodr (scenariogeneration has no <controller>)
+    return odr
+
+
+def _add_corridor_junction(
+    odr: xodr.OpenDrive, junction_id: int, name: str,
+    approaches: list[tuple[xodr.Road, str, tuple[float, float, float]]], first_road_id: int,
+) -> None:
+    """Like ``_add_junction``, for approaches that touch the junction at their start OR end.
+
+    An approach touching it at its end enters with lane -1 and leaves with lane +1; one touching it at its
+    start enters with lane +1 and leaves with lane -1.
+    """
+    junction = xodr.Junction(name, junction_id)
+    conn_id = first_road_id
+    cp = {"start": xodr.ContactPoint.start, "end": xodr.ContactPoint.end}
+    for road_a, contact_a, pose_a in approaches:
+        for road_b, contact_b, pose_b in approaches:
+            if road_a is road_b:
+                continue
+            xb, yb, hb = pose_b
+            conn = xodr.create_road(
+                _line_or_arc(pose_a, (xb, yb, hb + math.pi)), conn_id, left_lanes=0, right_lanes=1,
+                lane_width=LANE_WIDTH_M, road_type=junction_id,
+            )
+            conn.planview.set_start_point(*pose_a)
+            conn.add_predecessor(xodr.ElementType.road, road_a.id, cp[contact_a])
+            conn.add_successor(xodr.ElementType.road, road_b.id, cp[contact_b])
+            lane = conn.lanes.lanesections[0].rightlanes[0]
+            lane.add_link("predecessor", -1 if contact_a == "end" else 1)
+            lane.add_link("successor", 1 if contact_b == "end" else -1)
+            conn.add_type(xodr.RoadType.town, 0, "CN", URBAN_SPEED_KMH, "km/h")
+            odr.add_road(conn)
+            link = xodr.Connection(road_a.id, conn_id, xodr.ContactPoint.start)
+            link.add_lanelink(-1 if contact_a == "end" else 1, -1)
+            junction.add_connection(link)
+            conn_id += 1
+    for road, contact, _pose in approaches:
+        if contact == "end":
+            road.add_successor(xodr.ElementType.junction, junction_id)
+        else:
+            road.add_predecessor(xodr.ElementType.junction, junction_id)
+    odr.add_junction(junction)
+
+
+MAPS = {"urban_intersection": urban_intersection, "arterial_corridor": arterial_corridor}
+
+# -- signal timing plans (SUMO additional files) ------------------------------------------------------------
+#: Fixed-time plan of every corridor junction [s]: arterial green, yellow, all-red, side green, yellow, all-red.
+CORRIDOR_PHASES_S = (37.0, 3.0, 2.0, 23.0, 3.0, 2.0)
+GREEN_WAVE_SPEED_KMH = 50.0
+
+
+def corridor_offsets_s() -> dict[str, float]:
+    """SUMO tlLogic offset per junction: an eastbound green wave at 50 km/h.
+
+    Junction k's arterial green starts (x_k - x_1) / v after junction 1's, modulo the cycle. SUMO 1.28
+    starts a program with offset o at cycle time -o, i.e. its first phase begins at simulation time
+    o (mod cycle) (measured in tests/maps/test_corridor.py), hence offset_k = delay_k mod cycle.
+    """
+    cycle = sum(CORRIDOR_PHASES_S)
+    v_mps = GREEN_WAVE_SPEED_KMH / 3.6
+    x1 = CORRIDOR_JUNCTIONS_X_M[0]
+    return {str(100 * k): round(((x - x1) / v_mps) % cycle, 1)
+            for k, x in enumerate(CORRIDOR_JUNCTIONS_X_M, start=1)}
+
+
+def corridor_tls_plans(net_path: Path) -> bytes:
+    """The corridor's tlLogic programs, one per junction, from the link indices of its SUMO net."""
+    links: dict[str, dict[int, tuple[bool, str]]] = {}  # tls -> link index -> (arterial?, dir)
+    for conn in ET.parse(net_path).getroot().iter("connection"):
+        tl = conn.get("tl")
+        if tl is None:
+            continue
+        road = int(conn.get("from", "").lstrip("-"))
+        links.setdefault(tl, {})[int(conn.get("linkIndex", "-1"))] = (road <= 5, conn.get("dir", "s"))
+    offsets = corridor_offsets_s()
+    root = ET.Element("additional")
+    root.append(ET.Comment(
+        f" generated by maps/generate_maps.py: fixed-time plans, cycle {sum(CORRIDOR_PHASES_S):g} s, "
+        f"eastbound green wave at {GREEN_WAVE_SPEED_KMH:g} km/h "))
+    for tl in sorted(links, key=int):
+        order = [links[tl][i] for i in range(len(links[tl]))]
+
+        def state(green_arterial: bool | None, colour: str, order: list[tuple[bool, str]] = order) -> str:
+            out = ""
+            for arterial, direction in order:
+                if green_arterial is None or arterial != green_arterial:
+                    out += "r"
+                elif colour == "G":
+                    out += "g" if direction == "l" else "G"  # permissive left: yields to oncoming traffic
+                else:
+                    out += colour
+            return out
+
+        prog = ET.SubElement(root, "tlLogic", {"id": tl, "type": "static", "programID": "green_wave",
+                                               "offset": f"{offsets[tl]:g}"})
+        g_a, y_a, r_a, g_s, y_s, r_s = CORRIDOR_PHASES_S
+        for dur, st in ((g_a, state(True, "G")), (y_a, state(True, "y")), (r_a, state(None, "r")),
+                        (g_s, state(False, "G")), (y_s, state(False, "y")), (r_s, state(None, "r"))):
+            ET.SubElement(prog, "phase", {"duration": f"{dur:g}", "state": st})
+    ET.indent(root, space="    ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+#: maps with signal timing plans -> writer; the plans go to ``maps/<name>.tls.add.xml`` (loaded by the SUMO world)
+TLS_PLANS = {"arterial_corridor": corridor_tls_plans}
+
+
+def render_tls_plans(name: str, xodr_path: Path) -> bytes:
+    sys.path.insert(0, str(MAPS_DIR.parent))  # coop_drive, also when run as a plain script
+    from coop_drive.world.netcache import derive_net
+
+    return TLS_PLANS[name](derive_net(xodr_path).net_path)
+
 
 _LANE_CHILD_ORDER = ("link", "width", "border", "roadMark", "material", "visibility")
 
@@ -271,12 +457,23 @@ def _tidy(root: ET.Element) -> None:
             del obj.attrib["subtype"]
 
 
+def _add_controllers(root: ET.Element, controllers: list[tuple[str, list[str]]]) -> None:
+    """<controller> elements (signal groups) after the roads, before the junctions (schema order)."""
+    pos = next((i for i, child in enumerate(root) if child.tag == "junction"), len(root))
+    for offset, (cid, signal_ids) in enumerate(controllers):
+        ctl = ET.Element("controller", {"id": cid, "name": cid, "sequence": str(offset)})
+        for sid in signal_ids:
+            ET.SubElement(ctl, "control", {"signalId": sid, "type": "1000001"})
+        root.insert(pos + offset, ctl)
+
+
 def render_xodr(odr: xodr.OpenDrive, speed_kmh: float = URBAN_SPEED_KMH) -> bytes:
     root: ET.Element = odr.get_element()
     header = root.find("header")
     assert header is not None
     header.set("date", HEADER_DATE)
     _add_lane_speeds(root, speed_kmh)
+    _add_controllers(root, getattr(odr, "coop_controllers", []))
     _tidy(root)
     ET.indent(root, space="    ")
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
@@ -307,6 +504,18 @@ def main(argv: list[str] | None = None) -> int:
             continue
         tmp = path.with_suffix(".xodr.tmp")
         tmp.write_bytes(data)
+        tmp.replace(path)
+        print(f"wrote {path}")
+    for name in TLS_PLANS:
+        xodr_path = args.out_dir / f"{name}.xodr"
+        plans = render_tls_plans(name, xodr_path if xodr_path.exists() else MAPS_DIR / f"{name}.xodr")
+        path = args.out_dir / f"{name}.tls.add.xml"
+        if args.check:
+            if not path.exists() or path.read_bytes() != plans:
+                stale.append(path)
+            continue
+        tmp = path.with_suffix(".xml.tmp")
+        tmp.write_bytes(plans)
         tmp.replace(path)
         print(f"wrote {path}")
     if stale:

@@ -40,7 +40,8 @@ import numpy as np
 
 from coop_drive.world.backend import Building
 
-__all__ = ["Building", "DerivedNet", "MapBuildError", "derive_net", "find_netconvert", "load_buildings"]
+__all__ = ["Building", "DerivedNet", "MapBuildError", "derive_net", "find_netconvert", "load_buildings",
+           "timing_plans_for"]
 
 NETCONVERT_OPTIONS: tuple[str, ...] = (
     "--output.original-names", "true",  # lanes keep origId "<road>_<lane>"
@@ -171,6 +172,13 @@ def _load(xodr_path: Path, entry: Path) -> DerivedNet:
     off_x, off_y = (float(v) for v in location.get("netOffset", "0,0").split(","))
     return DerivedNet(xodr_path=xodr_path, net_path=net_path, polygons_path=entry / POLY_FILE,
                       net_offset=(off_x, off_y), proj=location.get("projParameter", "!").strip("!"))
+
+
+def timing_plans_for(xodr_path: Path) -> Path | None:
+    """``<map>.tls.add.xml`` next to ``<map>.xodr``: SUMO signal timing plans (tlLogic with offsets), loaded
+    with ``--additional-files`` on top of netconvert's default program (the last loaded program runs)."""
+    path = Path(xodr_path).with_suffix(".tls.add.xml")
+    return path if path.is_file() else None
 
 
 def load_buildings(derived: DerivedNet) -> list[Building]:

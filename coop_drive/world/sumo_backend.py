@@ -14,7 +14,7 @@ from coop_drive.scenario.loader import ScenarioError
 from coop_drive.scenario.model import ActorSpec, Behaviour, Scenario
 from coop_drive.units import sumo_angle_deg_to_yaw_rad
 from coop_drive.world.backend import ActorState, Building, SignalState, WorldBackend
-from coop_drive.world.netcache import DerivedNet, derive_net, load_buildings
+from coop_drive.world.netcache import DerivedNet, derive_net, load_buildings, timing_plans_for
 
 # SUMO speed mode 0: no safe-speed, acceleration, right-of-way or red-light checks.
 _SPEED_MODE_UNCHECKED = 0
@@ -48,6 +48,7 @@ class SumoWorld(WorldBackend):
             "--collision.action", "none",
             "--no-step-log", "true", "--no-warnings", "true",
             "--duration-log.disable", "true",
+            *(["--additional-files", str(plans)] if (plans := timing_plans_for(scenario.map_path)) else []),
         ])
         self._running = True
         ego = scenario.ego

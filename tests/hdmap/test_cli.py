@@ -19,9 +19,10 @@ def test_map_info(capsys):
     assert "lon 116.4074000, lat 39.9042000" in out
 
 
-def test_map_check_agrees_with_carla(capsys):
+@pytest.mark.parametrize("name", ["urban_intersection", "arterial_corridor"])
+def test_map_check_agrees_with_carla(capsys, name):
     pytest.importorskip("carla")
-    assert main(["map", "check", URBAN, "--poses", "2000", "--seed", "1"]) == 0
+    assert main(["map", "check", str(MAPS / f"{name}.xodr"), "--poses", "2000", "--seed", "1"]) == 0
     out = capsys.readouterr().out
     share = float(re.search(r"same road & lane as carla.Map\s+([\d.]+) %", out).group(1))
     median = float(re.search(r"\|distance difference\| median\s+([\d.]+) m", out).group(1))
