@@ -28,7 +28,8 @@ class SegmentTable:
     d: FloatArray  # (M, 2)
     inv_len2: FloatArray
     inv_len: FloatArray
-    heading_rad: FloatArray
+    heading_rad: FloatArray  # lane tangent at a; the heading at u in [0, 1] is heading_rad + u * turn_rad
+    turn_rad: FloatArray
     lane: IntArray
     s0_m: FloatArray
     s1_m: FloatArray
@@ -42,7 +43,7 @@ class SegmentTable:
     @classmethod
     def from_lanes(cls, lanes: list[Lane]) -> SegmentTable:
         parts: dict[str, list[FloatArray]] = {
-            k: [] for k in ("a", "b", "lane", "s0", "s1", "w0", "w1", "al0", "al1", "first", "last")}
+            k: [] for k in ("a", "b", "lane", "s0", "s1", "w0", "w1", "al0", "al1", "h0", "h1", "first", "last")}
         for lane in lanes:
             n = len(lane.xy_m) - 1
             parts["first"].append((np.arange(n) == 0).astype(float))
@@ -50,13 +51,14 @@ class SegmentTable:
             parts["a"].append(lane.xy_m[:-1])
             parts["b"].append(lane.xy_m[1:])
             parts["lane"].append(np.full(len(lane.xy_m) - 1, float(lane.index)))
-            for key, arr in (("s", lane.s_m), ("w", lane.width_m), ("al", lane.along_m)):
+            for key, arr in (("s", lane.s_m), ("w", lane.width_m), ("al", lane.along_m), ("h", lane.heading_rad)):
                 parts[key + "0"].append(arr[:-1])
                 parts[key + "1"].append(arr[1:])
         cat = {k: np.concatenate(v) for k, v in parts.items()}
         d = cat["b"] - cat["a"]
         length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
-        return cls(cat["a"], d, 1.0 / length**2, 1.0 / length, np.arctan2(d[:, 1], d[:, 0]),
+        turn = (cat["h1"] - cat["h0"] + np.pi) % (2.0 * np.pi) - np.pi
+        return cls(cat["a"], d, 1.0 / length**2, 1.0 / length, cat["h0"], turn,
                    cat["lane"].astype(np.int64), cat["s0"], cat["s1"], cat["w0"], cat["w1"], cat["al0"], cat["al1"],
                    cat["first"] > 0.5, cat["last"] > 0.5)
 

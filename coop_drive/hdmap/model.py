@@ -40,6 +40,7 @@ class Lane:
     s_m: FloatArray  # (n,) road s of each vertex (decreasing when not forward)
     width_m: FloatArray  # (n,) lane width at each vertex
     along_m: FloatArray  # (n,) distance along the centre polyline from the first vertex
+    heading_rad: FloatArray  # (n,) tangent heading of the driving direction at each vertex
     speed: tuple[SpeedRecord, ...] = ()
     successors: list[int] = field(default_factory=list)
     predecessors: list[int] = field(default_factory=list)
@@ -55,12 +56,10 @@ class Lane:
         return (self.road_id, self.lane_id)
 
     def heading_at_start_rad(self) -> float:
-        d = self.xy_m[1] - self.xy_m[0]
-        return float(np.arctan2(d[1], d[0]))
+        return float(self.heading_rad[0])
 
     def heading_at_end_rad(self) -> float:
-        d = self.xy_m[-1] - self.xy_m[-2]
-        return float(np.arctan2(d[1], d[0]))
+        return float(self.heading_rad[-1])
 
     def speed_limit_mps(self, s_m: float) -> float | None:
         """The lane speed limit at road coordinate s_m (None if the map gives none)."""

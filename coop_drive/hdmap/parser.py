@@ -237,14 +237,31 @@ def _section_lanes(
         xy = np.stack([x - t * np.sin(h), y + t * np.cos(h)], axis=1)
         forward = (lid < 0) != lht
         s_v, w_v = s_grid.copy(), w[lid].copy()
+        # tangent of the lane centre: reference heading turned by the lateral drift dt/ds (varying widths)
+        hdg = h + np.arctan(np.gradient(t, s_grid) / np.maximum(1.0 - t * _curvature(geoms, s_grid), 1e-3))
         if not forward:
             xy, s_v, w_v = xy[::-1].copy(), s_v[::-1].copy(), w_v[::-1].copy()
+            hdg = hdg[::-1] + math.pi
+        hdg = (hdg + math.pi) % (2.0 * math.pi) - math.pi
         along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(xy, axis=0), axis=1))])
         speeds = tuple(sorted((SpeedRecord(s_a + ctx.num(sp, "sOffset", f"{sw} <lane id={lid}> <speed>"),
                                            _speed_mps(ctx, sp, f"{sw} <lane id={lid}> <speed>"))
                                for sp in el.findall("speed")), key=lambda r: r.s_start_m)) or type_speed
         out.append(Lane(index=-1, road_id=road.road_id, section=k, lane_id=lid, junction_id=road.junction_id,
-                        forward=forward, xy_m=xy, s_m=s_v, width_m=w_v, along_m=along, speed=speeds))
+                        forward=forward, xy_m=xy, s_m=s_v, width_m=w_v, along_m=along, heading_rad=hdg,
+                        speed=speeds))
+    return out
+
+
+def _curvature(geoms: tuple[Geometry, ...], s_m: np.ndarray) -> np.ndarray:
+    """Reference-line curvature [1/m] at s_m (spirals: linear in s)."""
+    starts = np.array([g.s0_m for g in geoms])
+    idx = np.clip(np.searchsorted(starts, s_m + 1e-9, side="right") - 1, 0, len(geoms) - 1)
+    out = np.zeros_like(s_m)
+    for i, g in enumerate(geoms):
+        sel = idx == i
+        if g.kind != "line" and g.length_m > 0:
+            out[sel] = g.curv_start + (g.curv_end - g.curv_start) * (s_m[sel] - g.s0_m) / g.length_m
     return out
 
 

@@ -141,7 +141,8 @@ class MapService:
         s = self.segs
         self._rows = [
             (float(s.a[i, 0]), float(s.a[i, 1]), float(s.d[i, 0]), float(s.d[i, 1]), float(s.inv_len2[i]),
-             float(s.inv_len[i]), float(s.heading_rad[i]), float(s.w0_m[i]), float(s.w1_m[i] - s.w0_m[i]),
+             float(s.inv_len[i]), float(s.heading_rad[i]), float(s.turn_rad[i]), float(s.w0_m[i]),
+             float(s.w1_m[i] - s.w0_m[i]),
              int(s.lane[i]), bool(s.starts_lane[i]), bool(s.ends_lane[i]))
             for i in range(len(s))
         ]
@@ -180,20 +181,24 @@ class MapService:
         best_i = -1
         best_u = best_lat = best_herr = 0.0
         for i in self.index.candidates(x_m, y_m):
-            ax, ay, dx, dy, il2, il, hdg, w0, dw, lane, first, last = self._rows[i]
+            ax, ay, dx, dy, il2, il, hdg, turn, w0, dw, lane, first, last = self._rows[i]
             rx, ry = x_m - ax, y_m - ay
             u = (rx * dx + ry * dy) * il2
             over = 0.0
+            if first or last:  # a point on a curve's end normal projects |cross| tan(turn / 2) beyond its chord
+                slack = abs((dx * ry - dy * rx) * il) * math.tan(abs(turn) * 0.5) + 2.0 * END_TIE_M
             if u < 0.0:
-                over, u = (-u / il if first else 0.0), 0.0
-            elif u >= 1.0:
-                over, u = ((u - 1.0) / il + END_TIE_M if last else 0.0), 1.0
+                over, u = (max(-u / il - slack, 0.0) if first else 0.0), 0.0
+            elif last and (u - 1.0) / il > -slack:  # at or past the lane's end
+                over, u = max((u - 1.0) / il - slack, 0.0) + END_TIE_M, min(u, 1.0)
+            elif u > 1.0:
+                u = 1.0
             ex, ey = rx - u * dx, ry - u * dy
             dist = math.sqrt(ex * ex + ey * ey)
             outside = dist - 0.5 * (w0 + u * dw)
             if outside > OFFROAD_TOLERANCE_M or over > OFFROAD_TOLERANCE_M:
                 continue
-            herr = 0.0 if yaw_rad is None else (yaw_rad - hdg + math.pi) % (2.0 * math.pi) - math.pi
+            herr = 0.0 if yaw_rad is None else (yaw_rad - hdg - u * turn + math.pi) % (2.0 * math.pi) - math.pi
             cost = (W_OUTSIDE_PER_M * (max(outside, 0.0) + over) + W_HEADING_PER_RAD * abs(herr)
                     + W_DISTANCE_PER_M * dist)
             if on_route is not None and not on_route[lane]:
@@ -243,14 +248,16 @@ class MapService:
             u_raw = (rx * dx + ry * dy) * s.inv_len2[c]
             u = np.clip(u_raw, 0.0, 1.0)
             seg_len = 1.0 / s.inv_len[c]
-            over = (np.where(s.starts_lane[c], np.maximum(-u_raw, 0.0), 0.0) * seg_len
-                    + np.where(s.ends_lane[c] & (u_raw >= 1.0), (u_raw - 1.0) * seg_len + END_TIE_M, 0.0))
+            slack = np.abs((dx * ry - dy * rx) * s.inv_len[c]) * np.tan(np.abs(s.turn_rad[c]) * 0.5) + 2.0 * END_TIE_M
+            over = (np.where(s.starts_lane[c], np.maximum(-u_raw * seg_len - slack, 0.0), 0.0)
+                    + np.where(s.ends_lane[c] & ((u_raw - 1.0) * seg_len > -slack),
+                               np.maximum((u_raw - 1.0) * seg_len - slack, 0.0) + END_TIE_M, 0.0))
             ex, ey = rx - u * dx, ry - u * dy
             dist = np.sqrt(ex * ex + ey * ey)
             outside = dist - 0.5 * (s.w0_m[c] + u * (s.w1_m[c] - s.w0_m[c]))
             cost = W_OUTSIDE_PER_M * (np.maximum(outside, 0.0) + over) + W_DISTANCE_PER_M * dist
             if yaw_rad is not None:
-                herr = (yaw_rad[sel, None] - s.heading_rad[c] + np.pi) % (2.0 * np.pi) - np.pi
+                herr = (yaw_rad[sel, None] - s.heading_rad[c] - u * s.turn_rad[c] + np.pi) % (2.0 * np.pi) - np.pi
                 cost += W_HEADING_PER_RAD * np.abs(herr)
             else:
                 herr = np.zeros_like(cost)

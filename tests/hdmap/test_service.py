@@ -113,3 +113,14 @@ def test_batch_equals_single(svc):
     np.testing.assert_allclose(batch.s_m[hit], [s.s_m for s in single if s is not None], atol=1e-9)
     np.testing.assert_allclose(batch.lateral_offset_m[hit], [s.lateral_offset_m for s in single if s is not None],
                                atol=1e-9)
+
+
+def test_lane_ends_are_half_open(svc):
+    # exactly at the junction entry (x = -10), 1 m left of the centre: the end of road 1 and the start of
+    # the right turn 201 are the same point; like carla.Map, the lane that starts there wins
+    m = svc.match(-10.0, -0.75, 0.0, route=["1", "3"])
+    assert (m.road_id, m.s_m, m.along_m) == ("201", pytest.approx(0.0), pytest.approx(0.0, abs=1e-9))
+    m = svc.match(-10.05, -0.75, 0.0, route=["1", "3"])  # 5 cm before it: still the approach
+    assert (m.road_id, m.s_m) == ("1", pytest.approx(199.95))
+    batch = svc.match_batch(np.array([[-10.0, -0.75], [-10.05, -0.75]]), np.zeros(2), route=["1", "3"])
+    assert [svc.map.lanes[i].road_id for i in batch.lane_index] == ["201", "1"]
