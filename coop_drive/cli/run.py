@@ -12,6 +12,7 @@ from coop_drive.eval.metrics import RunMetrics, write_metrics
 from coop_drive.link.profiles import load_profile
 from coop_drive.runtime.inprocess import run_scenario
 from coop_drive.scenario import Scenario, Split, load_scenario
+from coop_drive.scenario.model import AutomationLevel
 from coop_drive.scenario.model import LinkSpec
 from coop_drive.world.sumo_backend import SumoWorld
 
@@ -27,6 +28,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                              "replaces the file's link, then --latency-ms/--loss override its latency/loss")
     parser.add_argument("--no-latency-compensation", dest="latency_compensation", action="store_false", default=None,
                         help="use received objects as if they were current (no prediction from generation time)")
+    parser.add_argument("--level", choices=[lvl.value for lvl in AutomationLevel], default=None,
+                        help="SAE automation level of the ego (overrides the file)")
 
 
 def validate_run_arguments(args: argparse.Namespace) -> str | None:
@@ -48,7 +51,8 @@ def scenario_from_args(args: argparse.Namespace, split: Split | None) -> Scenari
         link = LinkSpec(load_profile(args.link_profile).config, args.link_profile)
     return load_scenario(args.scenario).with_overrides(
         split=split, latency_ms=args.latency_ms, loss_probability=args.loss, seed=args.seed, link=link,
-        latency_compensation=args.latency_compensation)
+        latency_compensation=args.latency_compensation,
+        level=None if args.level is None else AutomationLevel(args.level))
 
 
 def run_config(scenario: Scenario) -> dict[str, object]:

@@ -166,6 +166,7 @@ class Scenario:
         seed: int | None = None,
         link: LinkSpec | None = None,
         latency_compensation: bool | None = None,
+        level: AutomationLevel | None = None,
     ) -> Scenario:
         """A copy with command-line overrides applied (None leaves a field as it is). A link (e.g. from a named
         profile) replaces the whole link first; latency_ms then replaces its latency by a constant and
@@ -180,4 +181,5 @@ class Scenario:
             link=link,
             latency_compensation=(
                 self.latency_compensation if latency_compensation is None else latency_compensation),
+            ego=self.ego if level is None else replace(self.ego, automation_level=level),
         )
