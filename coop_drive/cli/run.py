@@ -12,8 +12,7 @@ from coop_drive.eval.metrics import RunMetrics, write_metrics
 from coop_drive.link.profiles import load_profile
 from coop_drive.runtime.inprocess import run_scenario
 from coop_drive.scenario import Scenario, Split, load_scenario
-from coop_drive.scenario.model import AutomationLevel
-from coop_drive.scenario.model import LinkSpec
+from coop_drive.scenario.model import AutomationLevel, LinkSpec
 from coop_drive.world.sumo_backend import SumoWorld
 
 

@@ -1,4 +1,5 @@
-"""The vehicle's core: onboard tracking, V2X reception, fusion and longitudinal planning."""
+"""The vehicle's core: onboard tracking, V2X reception, fusion, longitudinal planning, the supervisor and the
+automation level that decides who acts on the plan."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from coop_drive.geometry import Polyline
 from coop_drive.perception.fusion import FusionConfig, fuse_objects
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.perception.tracker import MultiObjectTracker
+from coop_drive.planning.automation import AutomationController, DriverConfig, Mode
 from coop_drive.planning.conflict import conflict_windows
-from coop_drive.planning.longitudinal import LongitudinalPlanner, PlanDecision
+from coop_drive.planning.longitudinal import LongitudinalPlanner
+from coop_drive.planning.supervisor import Supervisor
+from coop_drive.rng import stream
 from coop_drive.scenario.model import EgoSpec
 from coop_drive.sensors.object_sensor import Detection
 from coop_drive.units import NS_PER_S
@@ -21,6 +25,17 @@ from coop_drive.v2x.frame import MessageType, V2XDecodeError, decode_frame
 from coop_drive.v2x.object_list import decode_object_list
 
 SELF_GATE_M = 3.0  # a received object this close to where the ego was at its generation time is the ego
+
+
+@dataclass(frozen=True)
+class VehicleCommand:
+    """What the vehicle decided this cycle."""
+
+    accel_mps2: float
+    mode: Mode
+    warning: bool
+    degraded: bool
+    yielding_to: int | None
 
 
 @dataclass
@@ -35,12 +50,15 @@ class ReceptionStats:
 class VehicleCore:
     """Everything the car computes between its sensors and its speed command."""
 
-    def __init__(self, ego: EgoSpec, route: Polyline, fusion: FusionConfig | None = None) -> None:
+    def __init__(self, ego: EgoSpec, route: Polyline, fusion: FusionConfig | None = None, uses_v2x: bool = False,
+                 seed: int = 0, start_s: float = 0.0, driver: DriverConfig | None = None) -> None:
         self.ego = ego
         self.route = route
         self.tracker = MultiObjectTracker("vehicle")
         self.fusion = fusion or FusionConfig()
         self.planner = LongitudinalPlanner(ego.desired_speed_mps, ego.length_m, ego.limits)
+        self.supervisor = Supervisor(uses_v2x, self.fusion.max_age_s, start_s)
+        self.automation = AutomationController(ego.automation_level, ego.limits, stream(seed, "driver"), driver)
         self.stats = ReceptionStats()
         self._received: list[ObjectEstimate] = []
         self._received_gen_ns = -1
@@ -92,10 +110,22 @@ class VehicleCore:
         own = self.tracker.estimates(time_s)
         return fuse_objects(own, self._received, time_s, self.fusion)
 
-    def plan(self, time_s: float, x_m: float, y_m: float, speed_mps: float) -> PlanDecision:
-        """Acceleration command for the next cycle, from the ego's own pose and speed."""
+    def plan(self, time_s: float, x_m: float, y_m: float, speed_mps: float) -> VehicleCommand:
+        """Acceleration command for the next cycle, from the ego's own pose and speed.
+
+        The planner decides twice — on the fused picture (the system's view) and on the car's own tracks
+        (what is left when V2X fails, and what a driver sees) — and the automation level picks.
+        """
         centre_s, _ = self.route.project(np.array([[x_m, y_m]]))
         rear_s = float(centre_s[0]) - self.ego.length_m / 2.0
-        self.last_picture = self.world_model(time_s)
-        windows = conflict_windows(self.route, rear_s, self.ego.width_m, self.last_picture)
-        return self.planner.decide(rear_s, speed_mps, windows)
+        own = self.tracker.estimates(time_s)
+        self.last_picture = fuse_objects(own, self._received, time_s, self.fusion)
+        system = self.planner.decide(
+            rear_s, speed_mps, conflict_windows(self.route, rear_s, self.ego.width_m, self.last_picture))
+        onboard = system if not self._received else self.planner.decide(
+            rear_s, speed_mps, conflict_windows(self.route, rear_s, self.ego.width_m, own))
+        cruise = self.planner.decide(rear_s, speed_mps, [])
+        state = self.supervisor.update(time_s, self.received_generation_s)
+        control = self.automation.step(time_s, system.accel_mps2, onboard.accel_mps2, cruise.accel_mps2,
+                                       state.degraded)
+        return VehicleCommand(control.accel_mps2, control.mode, control.warning, state.degraded, system.yielding_to)

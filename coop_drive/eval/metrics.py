@@ -43,6 +43,11 @@ class RunMetrics:
     gospa: float | None = None
     pos_rmse_m: float | None = None
     first_detection_s: float | None = None
+    # Automation (see planning/automation.py): times are simulation times, None when it did not happen
+    warnings_issued: int = 0
+    takeover_requested_s: float | None = None
+    minimal_risk_s: float | None = None
+    v2x_degraded_s: float | None = None  # when the supervisor first found the V2X information stale
     sim_time_s: float = 0.0
     wall_time_s: float = 0.0
 

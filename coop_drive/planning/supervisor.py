@@ -30,6 +30,7 @@ class Supervisor:
         self.max_age_s = max_age_s
         self._start_s = start_s
         self._degraded_since_s: float | None = None
+        self.first_degraded_s: float | None = None
 
     def update(self, now_s: float, newest_generation_s: float | None) -> SupervisorState:
         """Verdict at now_s given the generation time of the newest information received (None: nothing yet)."""
@@ -40,6 +41,8 @@ class Supervisor:
         if age_s > self.max_age_s:
             if self._degraded_since_s is None:
                 self._degraded_since_s = reference_s + self.max_age_s  # the moment the limit was crossed
+                if self.first_degraded_s is None:
+                    self.first_degraded_s = self._degraded_since_s
         else:
             self._degraded_since_s = None
         return SupervisorState(self._degraded_since_s is not None, age_s, self._degraded_since_s)

@@ -54,7 +54,8 @@ def _run(scenario: Scenario, world: WorldBackend,
     buildings = world.buildings()
     route = world.ego_route_path()
     fusion = FusionConfig(max_age_s=scenario.max_v2x_age_s, compensate_latency=scenario.latency_compensation)
-    vehicle = VehicleCore(ego, route, fusion)
+    vehicle = VehicleCore(ego, route, fusion, uses_v2x=scenario.split is not Split.ONBOARD, seed=scenario.seed,
+                          start_s=world.time_s)
     perception = PerceptionRecorder(ego.actor_id, route, ego.width_m)
     recorder = MetricsRecorder(ego.actor_id)
     metrics = recorder.metrics
@@ -145,6 +146,10 @@ def _run(scenario: Scenario, world: WorldBackend,
     metrics.sim_time_s = clock.world_time_s - ns_to_s(start_ns)
     metrics.v2x_frames_rejected = vehicle.stats.frames_rejected
     v2x.fill(metrics)
+    metrics.warnings_issued = vehicle.automation.warnings_issued
+    metrics.takeover_requested_s = vehicle.automation.takeover_requested_at_s
+    metrics.minimal_risk_s = vehicle.automation.minimal_risk_at_s
+    metrics.v2x_degraded_s = vehicle.supervisor.first_degraded_s
     seen = perception.result()
     metrics.gospa, metrics.pos_rmse_m, metrics.first_detection_s = seen.gospa, seen.pos_rmse_m, seen.first_detection_s
     return metrics

@@ -73,5 +73,5 @@ def test_parse_latencies():
 
 
 def test_sweep_finds_the_collision_onset(capsys):
-    assert main(["sweep", SCENARIO, "--latencies", "1000,1100"]) == 0
+    assert main(["sweep", SCENARIO, "--latencies", "20,1100", "--level", "L3"]) == 0
     assert "smallest latency with a collision: 1100 ms" in capsys.readouterr().out

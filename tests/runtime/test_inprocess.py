@@ -6,6 +6,7 @@ import pytest
 
 from coop_drive.runtime.inprocess import run_scenario
 from coop_drive.scenario import Split, load_scenario
+from coop_drive.scenario.model import AutomationLevel
 from coop_drive.world.sumo_backend import SumoWorld
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "occluded_intersection.yaml"
@@ -34,9 +35,15 @@ def test_edge_split_yields_in_time():
     assert 0.9 < m.v2x_frames_delivered / m.v2x_frames_sent < 0.99
 
 
-def test_edge_split_is_useless_beyond_the_staleness_limit():
-    m = _run(split=Split.EDGE, latency_ms=1500.0)  # every object list is older than max_v2x_age_s = 1 s
-    assert m.collision
+def test_beyond_the_staleness_limit_l4_stops_l3_hands_over_to_a_driver_who_crashes():
+    # every object list is older than max_v2x_age_s = 1 s: the supervisor reports degradation at 1 s
+    l4 = _run(split=Split.EDGE, latency_ms=1500.0, level=AutomationLevel.L4)
+    assert not l4.collision and l4.ego_travel_time_s is None  # a minimal-risk stop, far before the junction
+    assert l4.v2x_degraded_s == pytest.approx(1.05) and l4.minimal_risk_s == pytest.approx(1.1)
+    l3 = _run(split=Split.EDGE, latency_ms=1500.0, level=AutomationLevel.L3)
+    assert l3.takeover_requested_s == pytest.approx(1.1) and l3.minimal_risk_s is None
+    assert l3.collision  # the driver sees no more than the car's own sensors
+    assert _run(split=Split.ONBOARD, level=AutomationLevel.L4).v2x_degraded_s is None  # no V2X, nothing to lose
 
 
 def test_same_inputs_same_metrics():
