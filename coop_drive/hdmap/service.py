@@ -339,7 +339,10 @@ class MapService:
         if found is None:
             return None
         inbound, conn, entry = found
-        sids = conn.signal_ids or (inbound.signal_ids if inbound is not None else [])
+        if inbound is None:  # already inside the junction: the signals of the lane(s) we came from
+            sids = conn.signal_ids or [s for p in conn.predecessors for s in self.map.lanes[p].signal_ids]
+        else:
+            sids = conn.signal_ids or inbound.signal_ids
         if not sids:
             return None
         signals = [self.map.signals[sid] for sid in sids]
