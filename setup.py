@@ -39,6 +39,7 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(exclude=["tests", "tests.*"]),
+    package_data={"coop_drive.v2x": ["asn/*.asn"]},  # the ASN.1 module compiled at run time
     data_files=[
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
         ("share/" + PACKAGE, ["package.xml"]),

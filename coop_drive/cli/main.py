@@ -32,6 +32,7 @@ from coop_drive.cli.sweep import (
     sweep,
     validate_sweep_arguments,
 )
+from coop_drive.cli.v2x_cmd import add_v2x_arguments, run_v2x_command, validate_v2x_arguments
 from coop_drive.link.errors import LinkConfigError
 from coop_drive.scenario import ScenarioError, Split
 from coop_drive.world.netcache import MapBuildError
@@ -120,6 +121,8 @@ COMMANDS: list[Command] = [
             add_map_arguments, validate_map_arguments, run_map_command),
     Command("bench", "benchmarks against same-process baselines (`bench map`, `bench perception`, ...)",
             add_bench_arguments, validate_bench, run_bench),
+    Command("v2x", "the V2X message set (`v2x sizes`: UPER-encoded size of each message type)",
+            add_v2x_arguments, validate_v2x_arguments, run_v2x_command),
 ]
 
 

@@ -13,7 +13,9 @@ A frame handed to ``LinkDirection.transmit`` at send time t goes through, in thi
    the jitter, deliveries never bunch above the rate: bits delivered in any 1 s window <= rate_bps * 1 s;
 5. **channel loss**: Bernoulli or Gilbert–Elliott (a lost frame still used its air time);
 6. **outage at delivery**: a frame due inside an outage is dropped too (the radio is down, frames in flight
-   are lost). So nothing is ever delivered inside an outage, and nothing sent inside one arrives.
+   are lost). So nothing is ever delivered inside an outage, and nothing sent inside one arrives;
+7. **corruption** (``send`` only): with ``corruption_probability`` a delivered frame arrives with one random
+   byte flipped (bit errors the radio's own checks missed), for testing that receivers count and drop it.
 
 With reordering and a rate cap the queue serves frames in the order they were handed in (an approximation:
 an overtaking frame waits behind the bottleneck's current backlog).
@@ -46,8 +48,11 @@ class LinkConfig:
     queue_limit_bytes: int | None = None  # None: unbounded queue
     fifo: bool = True  # False: frames may overtake each other (reordering)
     outages_s: tuple[tuple[float, float], ...] = ()  # [start_s, end_s) of simulation time
+    corruption_probability: float = 0.0  # a delivered frame arrives with one random byte flipped
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.corruption_probability <= 1.0:
+            raise LinkConfigError(f"corruption_probability must be in [0, 1], got {self.corruption_probability}")
         if self.rate_bps is not None and not (math.isfinite(self.rate_bps) and self.rate_bps > 0):
             raise LinkConfigError(f"bandwidth rate_bps must be > 0, got {self.rate_bps}")
         if self.queue_limit_bytes is not None and self.queue_limit_bytes <= 0:
@@ -82,6 +87,7 @@ class LinkCounters:
     frames_lost: int = 0  # channel loss
     frames_queue_dropped: int = 0
     frames_outage_dropped: int = 0
+    frames_corrupted: int = 0  # delivered with a flipped byte (send only)
 
 
 class LinkDirection:
@@ -140,3 +146,17 @@ class LinkDirection:
         c.frames_delivered += 1
         c.bytes_delivered += len(frame)
         return due_ns
+
+    def send(self, send_time_ns: int, frame: bytes) -> tuple[int, bytes] | None:
+        """Like ``transmit``, also returning the bytes that arrive: with corruption_probability, a delivered
+        frame has one random byte XOR-ed with a random non-zero value. No extra draws when it is 0."""
+        due_ns = self.transmit(send_time_ns, frame)
+        if due_ns is None:
+            return None
+        p = self.config.corruption_probability
+        if p > 0.0 and frame and self._rng.random() < p:
+            self.counters.frames_corrupted += 1
+            damaged = bytearray(frame)
+            damaged[int(self._rng.integers(len(frame)))] ^= int(self._rng.integers(1, 256))
+            return due_ns, bytes(damaged)
+        return due_ns, frame

@@ -136,6 +136,7 @@ def _profile(r: _Reader, name: str) -> LinkProfile:
     if not isinstance(outages, list) or not all(
             isinstance(o, list) and len(o) == 2 and all(isinstance(x, (int, float)) for x in o) for o in outages):
         raise r.error("outages_s", f"expected a list of [start_s, end_s] pairs, got {outages!r}")
+    corruption = r.number("corruption_probability", 0.0, maximum=1.0)
     p50 = r.raw("stated_p50_range_ms")
     if not (isinstance(p50, list) and len(p50) == 2 and all(isinstance(x, (int, float)) for x in p50)
             and 0 <= p50[0] <= p50[1]):
@@ -143,7 +144,7 @@ def _profile(r: _Reader, name: str) -> LinkProfile:
     r.finish()
     try:
         config = LinkConfig(latency, loss, rate_bps, queue_limit_bytes, ordering == "fifo",
-                            tuple((float(a), float(b)) for a, b in outages))
+                            tuple((float(a), float(b)) for a, b in outages), corruption)
     except LinkConfigError as exc:
         raise LinkConfigError(f"{r.path}: {r.key_path}: {exc}") from None
     return LinkProfile(name, description, config, (float(p50[0]), float(p50[1])))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -198,9 +199,19 @@ def load_scenario(path: Path | str) -> Scenario:
 
 def _link(s: _Section) -> LinkSpec:
     """`link:` either names a profile (config/link_profiles.yaml) or gives latency_ms/loss; with a profile,
-    latency_ms/loss override its latency (constant) and loss (Bernoulli)."""
+    latency_ms/loss override its latency (constant) and loss (Bernoulli). corruption_probability: a delivered
+    frame arrives with one random byte flipped (default 0, or the profile's)."""
     latency_ms = s.number("latency_ms", minimum=0.0) if s.has("latency_ms") else None
     loss = s.number("loss", minimum=0.0, maximum=1.0) if s.has("loss") else None
+    corruption = (s.number("corruption_probability", minimum=0.0, maximum=1.0)
+                  if s.has("corruption_probability") else None)
+    spec = _link_without_corruption(s, latency_ms, loss)
+    if corruption is None:
+        return spec
+    return replace(spec, config=replace(spec.config, corruption_probability=corruption))
+
+
+def _link_without_corruption(s: _Section, latency_ms: float | None, loss: float | None) -> LinkSpec:
     if not s.has("profile"):
         return LinkSpec.simple(20.0 if latency_ms is None else latency_ms, 0.0 if loss is None else loss)
     name = s.text("profile")
