@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coop_drive.geometry import Polyline
+from coop_drive.hdmap.map_client import MapClient
 from coop_drive.perception.fusion import FusionConfig, fuse_objects
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.perception.tracker import MultiObjectTracker
@@ -50,7 +51,7 @@ class ReceptionStats:
 class VehicleCore:
     """Everything the car computes between its sensors and its speed command."""
 
-    def __init__(self, ego: EgoSpec, route: Polyline, fusion: FusionConfig | None = None, uses_v2x: bool = False,
+    def __init__(self, ego: EgoSpec, route: Polyline | None, fusion: FusionConfig | None = None, uses_v2x: bool = False,
                  seed: int = 0, start_s: float = 0.0, driver: DriverConfig | None = None) -> None:
         self.ego = ego
         self.route = route
@@ -65,6 +66,9 @@ class VehicleCore:
         self._pose_times_s: list[float] = []
         self._pose_xy_m: list[tuple[float, float]] = []
         self.last_picture: list[ObjectEstimate] = []  # the fused objects the last plan was made on
+        # map: mec — no onboard map; the route path comes from received MAP messages (route is None until then)
+        self.map_client: MapClient | None = None
+        self._map_version: tuple[tuple[str, int], ...] = ()
 
     def on_detections(self, time_s: float, detections: Sequence[Detection]) -> None:
         """Feed one onboard sensor scan."""
@@ -84,6 +88,9 @@ class VehicleCore:
         self.stats.frames_received += 1
         try:
             frame = decode_frame(frame_bytes)
+            if frame.message_type is MessageType.MAP and self.map_client is not None:
+                self.map_client.on_payload(frame.payload)
+                return
             if frame.message_type is not MessageType.RSM:
                 return
             objects = decode_object_list(frame.payload, frame.generation_time_ns, frame.source_id)
@@ -116,6 +123,17 @@ class VehicleCore:
         The planner decides twice — on the fused picture (the system's view) and on the car's own tracks
         (what is left when V2X fails, and what a driver sees) — and the automation level picks.
         """
+        if self.map_client is not None and self.map_client.version != self._map_version:
+            path = self.map_client.route_path(x_m, y_m)  # the received map grew or changed
+            if path is not None:
+                self.route = path
+                self._map_version = self.map_client.version
+        if self.route is None:  # no map yet: nothing to plan against but the desired speed
+            state = self.supervisor.update(time_s, self.received_generation_s)
+            cruise = self.planner.decide(0.0, speed_mps, [])
+            control = self.automation.step(time_s, cruise.accel_mps2, cruise.accel_mps2, cruise.accel_mps2,
+                                           state.degraded)
+            return VehicleCommand(control.accel_mps2, control.mode, control.warning, state.degraded, None)
         centre_s, _ = self.route.project(np.array([[x_m, y_m]]))
         rear_s = float(centre_s[0]) - self.ego.length_m / 2.0
         own = self.tracker.estimates(time_s)

@@ -15,11 +15,13 @@ from coop_drive.components.mec import MecCore
 from coop_drive.components.vehicle import VehicleCore
 from coop_drive.eval.metrics import MetricsRecorder, RunMetrics, V2xRecorder
 from coop_drive.eval.perception_metrics import PerceptionRecorder
+from coop_drive.hdmap.map_client import MapClient, MapServer
+from coop_drive.hdmap.service import roads_from_sumo_edges
 from coop_drive.link.model import LinkDirection
 from coop_drive.perception.fusion import FusionConfig
 from coop_drive.rng import stream
 from coop_drive.runtime.scheduler import EventScheduler
-from coop_drive.scenario.model import ActorSpec, Scenario, Split
+from coop_drive.scenario.model import ActorSpec, MapSource, Scenario, Split
 from coop_drive.sensors.object_sensor import ObjectSensor
 from coop_drive.units import ns_to_s, s_to_ns
 from coop_drive.world.backend import ActorState, WorldBackend
@@ -54,8 +56,11 @@ def _run(scenario: Scenario, world: WorldBackend,
     buildings = world.buildings()
     route = world.ego_route_path()
     fusion = FusionConfig(max_age_s=scenario.max_v2x_age_s, compensate_latency=scenario.latency_compensation)
-    vehicle = VehicleCore(ego, route, fusion, uses_v2x=scenario.split is not Split.ONBOARD, seed=scenario.seed,
-                          start_s=world.time_s)
+    map_from_mec = scenario.map_source is MapSource.MEC and scenario.split is not Split.ONBOARD
+    vehicle = VehicleCore(ego, None if map_from_mec else route, fusion, uses_v2x=scenario.split is not Split.ONBOARD,
+                          seed=scenario.seed, start_s=world.time_s)
+    if map_from_mec:  # no onboard map: the route path comes from the MEC's MAP messages
+        vehicle.map_client = MapClient(roads_from_sumo_edges(ego.route))
     perception = PerceptionRecorder(ego.actor_id, route, ego.width_m)
     recorder = MetricsRecorder(ego.actor_id)
     metrics = recorder.metrics
@@ -137,6 +142,24 @@ def _run(scenario: Scenario, world: WorldBackend,
                 scheduler.at(due_ns, _P_DELIVER, deliver(frame, s_to_ns(clock.world_time_s)))
 
         scheduler.every(start_ns, s_to_ns(1.0 / scenario.mec_publish_rate_hz), _P_PUBLISH, publish)
+
+        if map_from_mec:
+            map_server = MapServer(scenario.map_path)
+
+            def deliver_map(frame: bytes) -> Callable[[int], None]:
+                def handler(_: int) -> None:
+                    metrics.v2x_frames_delivered += 1
+                    vehicle.on_v2x(frame)
+                return handler
+
+            def publish_map(time_ns: int) -> None:  # not in the object-list latency/AoI statistics
+                for frame in map_server.frames(time_ns):
+                    metrics.v2x_frames_sent += 1
+                    due_ns = downlink.transmit(time_ns, frame)
+                    if due_ns is not None:
+                        scheduler.at(due_ns, _P_DELIVER, deliver_map(frame))
+
+            scheduler.every(start_ns, s_to_ns(1.0 / scenario.mec_map_rate_hz), _P_PUBLISH, publish_map)
 
     scheduler.every(start_ns + step_ns, step_ns, _P_WORLD, world_step)
     scheduler.every(start_ns, step_ns, _P_PLAN, plan)

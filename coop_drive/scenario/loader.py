@@ -23,6 +23,7 @@ from coop_drive.scenario.model import (
     EgoLimits,
     EgoSpec,
     LinkSpec,
+    MapSource,
     Scenario,
     SensorModel,
     SensorSpec,
@@ -183,17 +184,22 @@ def load_scenario(path: Path | str) -> Scenario:
     link_section.finish()
     mec = root.section("mec", optional=True)
     publish_rate_hz = mec.number("publish_rate_hz", default=10.0, strictly_positive=True)
+    map_rate_hz = mec.number("map_rate_hz", default=1.0, strictly_positive=True)
     mec.finish()
     vehicle = root.section("vehicle", optional=True)
     max_v2x_age_s = vehicle.number("max_v2x_age_s", default=1.0, strictly_positive=True)
     latency_compensation = vehicle.boolean("latency_compensation", default=True)
+    map_source = MapSource(vehicle.choice("map", [m.value for m in MapSource], default=MapSource.ONBOARD.value))
+    if map_source is MapSource.MEC and split is Split.ONBOARD:
+        raise vehicle.error("map", "'mec' needs a split with V2X (the MAP messages come over the link), got "
+                                   "split: onboard")
     vehicle.finish()
     root.finish()
     return Scenario(
         name=name, source_path=path.resolve(), map_path=map_path, duration_s=duration_s, step_s=step_s,
         seed=seed, ego=ego, actors=actors, onboard_sensors=onboard, roadside_sensors=roadside,
         link=link, split=split, mec_publish_rate_hz=publish_rate_hz, max_v2x_age_s=max_v2x_age_s,
-        latency_compensation=latency_compensation,
+        latency_compensation=latency_compensation, map_source=map_source, mec_map_rate_hz=map_rate_hz,
     )
 
 

@@ -17,6 +17,13 @@ class Split(str, Enum):
     EDGE = "edge"  # the MEC shares fused roadside objects; the car fuses and plans
 
 
+class MapSource(str, Enum):
+    """Where the vehicle's HD map comes from."""
+
+    ONBOARD = "onboard"  # the car carries the map
+    MEC = "mec"  # the car has no map: it drives on the MAP messages the MEC sends over the link
+
+
 class AutomationLevel(str, Enum):
     """SAE automation level of the ego."""
 
@@ -157,6 +164,8 @@ class Scenario:
     mec_publish_rate_hz: float = 10.0
     max_v2x_age_s: float = 1.0  # the vehicle rejects received objects older than this
     latency_compensation: bool = True  # the vehicle predicts received objects from generation time to now
+    map_source: MapSource = MapSource.ONBOARD
+    mec_map_rate_hz: float = 1.0  # MAP messages per junction and second (map_source mec)
 
     def with_overrides(
         self,
@@ -167,6 +176,7 @@ class Scenario:
         link: LinkSpec | None = None,
         latency_compensation: bool | None = None,
         level: AutomationLevel | None = None,
+        map_source: MapSource | None = None,
     ) -> Scenario:
         """A copy with command-line overrides applied (None leaves a field as it is). A link (e.g. from a named
         profile) replaces the whole link first; latency_ms then replaces its latency by a constant and
@@ -182,4 +192,5 @@ class Scenario:
             latency_compensation=(
                 self.latency_compensation if latency_compensation is None else latency_compensation),
             ego=self.ego if level is None else replace(self.ego, automation_level=level),
+            map_source=self.map_source if map_source is None else map_source,
         )

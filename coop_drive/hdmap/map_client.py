@@ -1,0 +1,83 @@
+"""The two ends of the `map: mec` split: the MEC's MAP server and the vehicle's map built from MAP messages.
+
+With ``vehicle.map: mec`` the car has no onboard map. The MEC sends one MAP frame per junction it covers
+(at ``mec.map_rate_hz``, 1 Hz by default) through the same lossy, delayed link as its object lists; the
+vehicle merges what it received (``hdmap_from_messages``), matches its position on that map and plans along
+the lanes of its route. Until the first MAP message arrives it has no path and only cruises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from coop_drive.geometry import Polyline
+from coop_drive.hdmap.map_message import (
+    IntersectionMap,
+    build_intersection_map,
+    decode_map,
+    hdmap_from_messages,
+    map_frame,
+)
+from coop_drive.hdmap.parser import load_map
+from coop_drive.hdmap.service import MapService
+
+
+class MapServer:
+    """MEC side: the MAP messages of every junction of a map, encoded as V2X frames."""
+
+    def __init__(self, map_path: Path, source_id: str = "mec") -> None:
+        svc = MapService(load_map(map_path))
+        self.messages = [build_intersection_map(svc, jid) for jid in sorted(svc.map.junctions)]
+        self.source_id = source_id
+        self._sequence = 0
+
+    def frames(self, generation_time_ns: int) -> list[bytes]:
+        out = []
+        for msg in self.messages:
+            out.append(map_frame(msg, self.source_id, self._sequence, generation_time_ns))
+            self._sequence += 1
+        return out
+
+
+class MapClient:
+    """Vehicle side: the newest MAP message per junction, and the route path built from them."""
+
+    def __init__(self, route_roads: Sequence[str]) -> None:
+        self.route_roads = list(route_roads)
+        self._messages: dict[str, IntersectionMap] = {}
+        self._service: MapService | None = None
+        self.messages_received = 0
+
+    def on_payload(self, payload: bytes) -> None:
+        """A MAP frame's payload (raises V2XDecodeError when malformed)."""
+        msg = decode_map(payload)
+        self.messages_received += 1
+        old = self._messages.get(msg.junction_id)
+        if old is None or old.revision != msg.revision:
+            self._messages[msg.junction_id] = msg
+            self._service = None  # the map changed: rebuild on the next query
+
+    @property
+    def service(self) -> MapService | None:
+        if self._service is None and self._messages:
+            self._service = MapService(hdmap_from_messages([self._messages[k] for k in sorted(self._messages)]))
+        return self._service
+
+    @property
+    def version(self) -> tuple[tuple[str, int], ...]:
+        return tuple(sorted((k, m.revision) for k, m in self._messages.items()))
+
+    def route_path(self, x_m: float, y_m: float) -> Polyline | None:
+        """The centre line from the start of the lane the vehicle is on, along its route, as far as the
+        received map reaches (None before any MAP message, or off the received lanes)."""
+        svc = self.service
+        if svc is None:
+            return None
+        match = svc.match(x_m, y_m, None, self.route_roads)
+        if match is None:
+            return None
+        lanes = [lane for lane, _ in svc.path(match, self.route_roads, horizon_m=10_000.0)]
+        return Polyline(np.vstack([lane.xy_m for lane in lanes]))
