@@ -17,6 +17,7 @@ from coop_drive.cli.compare import compare, format_table
 from coop_drive.cli.link_stats import add_link_arguments, link_stats, validate_link_arguments
 from coop_drive.cli.map_cmd import add_map_arguments, run_map_command, validate_map_arguments
 from coop_drive.cli.output import OutputDirError
+from coop_drive.cli.ros_cmd import ROS_COMMANDS
 from coop_drive.cli.run import (
     add_run_arguments,
     execute,
@@ -35,10 +36,11 @@ from coop_drive.cli.sweep import (
 from coop_drive.cli.v2x_cmd import add_v2x_arguments, run_v2x_command, validate_v2x_arguments
 from coop_drive.link.errors import LinkConfigError
 from coop_drive.scenario import ScenarioError, Split
+from coop_drive.scenario.model import SPLIT_NAMES
 from coop_drive.world.netcache import MapBuildError
 
 EXIT_BAD_INPUT = 2
-_SPLITS = [s.value for s in Split]
+_SPLITS = SPLIT_NAMES
 # Errors that mean "bad input": reported in one line, exit status 2.
 BAD_INPUT_ERRORS: tuple[type[Exception], ...] = (ScenarioError, MapBuildError, OutputDirError, LinkConfigError)
 
@@ -124,6 +126,7 @@ COMMANDS: list[Command] = [
     Command("v2x", "the V2X message set (`v2x sizes`: UPER-encoded size of each message type)",
             add_v2x_arguments, validate_v2x_arguments, run_v2x_command),
 ]
+COMMANDS += [Command(*spec) for spec in ROS_COMMANDS]  # launch, bag, replay (coop_drive/cli/ros_cmd.py)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,13 +7,16 @@ import json
 from pathlib import Path
 
 from coop_drive import __version__
+from coop_drive.bag.recorder import RunRecorder, bag_config
 from coop_drive.cli.output import atomic_output_dir, check_output_dir
 from coop_drive.eval.metrics import RunMetrics, write_metrics
 from coop_drive.link.profiles import load_profile
 from coop_drive.runtime.inprocess import run_scenario
 from coop_drive.scenario import Scenario, Split, load_scenario
-from coop_drive.scenario.model import AutomationLevel, LinkSpec
+from coop_drive.scenario.model import AutomationLevel, Fault, LinkSpec
 from coop_drive.world.sumo_backend import SumoWorld
+
+CLOUD_PROFILE = "cloud"  # the link profile of the cloud-* splits
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +32,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="use received objects as if they were current (no prediction from generation time)")
     parser.add_argument("--level", choices=[lvl.value for lvl in AutomationLevel], default=None,
                         help="SAE automation level of the ego (overrides the file)")
+    parser.add_argument("--fault", action="append", default=None, metavar="KIND@SECONDS",
+                        help="inject a fault, e.g. mec-silent@12 (the MEC sends nothing from 12 s); repeatable")
 
 
 def validate_run_arguments(args: argparse.Namespace) -> str | None:
@@ -37,6 +42,11 @@ def validate_run_arguments(args: argparse.Namespace) -> str | None:
         return f"--latency-ms must be >= 0, got {args.latency_ms}"
     if args.loss is not None and not 0.0 <= args.loss <= 1.0:
         return f"--loss must be in [0, 1], got {args.loss}"
+    for text in getattr(args, "fault", None) or []:
+        try:
+            Fault.parse(text)
+        except ValueError as exc:
+            return f"--fault: {exc}"
     if args.seed is not None and args.seed < 0:
         return f"--seed must be >= 0, got {args.seed}"
     out = getattr(args, "out", None)
@@ -44,14 +54,21 @@ def validate_run_arguments(args: argparse.Namespace) -> str | None:
 
 
 def scenario_from_args(args: argparse.Namespace, split: Split | None) -> Scenario:
-    """Load the scenario file and apply the command-line overrides (LinkConfigError for a bad profile)."""
+    """Load the scenario file and apply the command-line overrides (LinkConfigError for a bad profile).
+
+    The cloud splits run over the ``cloud`` link profile unless the command line names a profile or a latency.
+    """
+    base = load_scenario(args.scenario)
     link = None
     if args.link_profile is not None:
         link = LinkSpec(load_profile(args.link_profile).config, args.link_profile)
-    return load_scenario(args.scenario).with_overrides(
+    elif (split or base.split).on_cloud and args.latency_ms is None:
+        link = LinkSpec(load_profile(CLOUD_PROFILE).config, CLOUD_PROFILE)
+    faults = None if not getattr(args, "fault", None) else tuple(Fault.parse(f) for f in args.fault)
+    return base.with_overrides(
         split=split, latency_ms=args.latency_ms, loss_probability=args.loss, seed=args.seed, link=link,
         latency_compensation=args.latency_compensation,
-        level=None if args.level is None else AutomationLevel(args.level))
+        level=None if args.level is None else AutomationLevel(args.level), faults=faults)
 
 
 def run_config(scenario: Scenario) -> dict[str, object]:
@@ -71,11 +88,15 @@ def run_config(scenario: Scenario) -> dict[str, object]:
 
 
 def execute(scenario: Scenario, out: Path | None) -> RunMetrics:
-    """Run a scenario; write metrics.json and run.json to out (atomically) if given."""
+    """Run a scenario; write metrics.json, run.json and bag/ to out (atomically) if given."""
     if out is None:
         return run_scenario(scenario, SumoWorld())
     with atomic_output_dir(out) as tmp:
-        metrics = run_scenario(scenario, SumoWorld())
+        bag = RunRecorder(tmp / "bag", bag_config(scenario, run_config(scenario), "inprocess"))
+        try:
+            metrics = run_scenario(scenario, SumoWorld(), bag=bag)
+        finally:
+            bag.close()
         write_metrics(metrics, tmp / "metrics.json")
         (tmp / "run.json").write_text(json.dumps(run_config(scenario), indent=2, sort_keys=True) + "\n",
                                       encoding="utf-8")

@@ -13,6 +13,7 @@ from coop_drive.cli.run import scenario_from_args
 from coop_drive.eval.metrics import RunMetrics
 from coop_drive.runtime.inprocess import run_scenario
 from coop_drive.scenario import Split
+from coop_drive.scenario.model import SPLIT_NAMES
 from coop_drive.world.sumo_backend import SumoWorld
 
 
@@ -86,7 +87,7 @@ def first_colliding_latency_ms(rows: list[SweepRow]) -> float | None:
 
 
 def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--split", choices=[s.value for s in Split], default=Split.EDGE.value)
+    parser.add_argument("--split", choices=SPLIT_NAMES, default=Split.EDGE_PERCEPTION.value)
     parser.add_argument("--latencies", default="0:1000:100",
                         help="latencies [ms]: a list '0,20,100' or a range 'start:stop:step' (default 0:1000:100)")
     parser.add_argument("--seeds", type=int, default=1, help="seeds per latency: seed, seed+1, ... (default 1)")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coop_drive.components.mec_planner import station_id
+from coop_drive.components.plan_follower import PlanFollower
 from coop_drive.geometry import Polyline
 from coop_drive.hdmap.map_client import MapClient
 from coop_drive.perception.fusion import FusionConfig, fuse_objects
@@ -21,8 +23,10 @@ from coop_drive.planning.supervisor import Supervisor
 from coop_drive.rng import stream
 from coop_drive.scenario.model import EgoSpec
 from coop_drive.sensors.object_sensor import Detection
-from coop_drive.units import NS_PER_S
-from coop_drive.v2x.frame import MessageType, V2XDecodeError, decode_frame
+from coop_drive.units import NS_PER_S, s_to_ns
+from coop_drive.v2x.asn1_codec import decode_speed_plan, encode_bsm
+from coop_drive.v2x.frame import MessageType, V2XDecodeError, V2XFrame, decode_frame, encode_frame
+from coop_drive.v2x.messages import Bsm
 from coop_drive.v2x.object_list import decode_object_list
 
 SELF_GATE_M = 3.0  # a received object this close to where the ego was at its generation time is the ego
@@ -52,7 +56,8 @@ class VehicleCore:
     """Everything the car computes between its sensors and its speed command."""
 
     def __init__(self, ego: EgoSpec, route: Polyline | None, fusion: FusionConfig | None = None, uses_v2x: bool = False,
-                 seed: int = 0, start_s: float = 0.0, driver: DriverConfig | None = None) -> None:
+                 seed: int = 0, start_s: float = 0.0, driver: DriverConfig | None = None,
+                 follow_plans: bool = False, max_plan_age_s: float = 0.5, cycle_s: float = 0.05) -> None:
         self.ego = ego
         self.route = route
         self.tracker = MultiObjectTracker("vehicle")
@@ -61,6 +66,11 @@ class VehicleCore:
         self.supervisor = Supervisor(uses_v2x, self.fusion.max_age_s, start_s)
         self.automation = AutomationController(ego.automation_level, ego.limits, stream(seed, "driver"), driver)
         self.stats = ReceptionStats()
+        self.station_id = station_id(ego.actor_id)
+        self.cycle_s = cycle_s
+        self.plan_follower = PlanFollower(self.station_id, ego.limits, max_plan_age_s) if follow_plans else None
+        self.plan_cycles_followed = 0
+        self._bsm_count = 0
         self._received: list[ObjectEstimate] = []
         self._received_gen_ns = -1
         self._pose_times_s: list[float] = []
@@ -73,6 +83,15 @@ class VehicleCore:
     def on_detections(self, time_s: float, detections: Sequence[Detection]) -> None:
         """Feed one onboard sensor scan."""
         self.tracker.update(time_s, detections)
+
+    def bsm_frame(self, time_s: float, x_m: float, y_m: float, yaw_rad: float, speed_mps: float,
+                  accel_mps2: float) -> bytes:
+        """The vehicle's BSM (its localisation and motion) as a V2X frame, generated at time_s."""
+        bsm = Bsm(self._bsm_count, self.station_id, time_s, x_m, y_m, speed_mps, yaw_rad, accel_mps2, 0.0, 0.0,
+                  self.ego.length_m, self.ego.width_m)
+        frame = V2XFrame(MessageType.BSM, self.ego.actor_id, self._bsm_count, s_to_ns(time_s), encode_bsm(bsm))
+        self._bsm_count = (self._bsm_count + 1) % 128
+        return encode_frame(frame)
 
     def on_own_pose(self, time_s: float, x_m: float, y_m: float) -> None:
         """Record the ego's localisation (used to recognise itself in received object lists)."""
@@ -90,6 +109,9 @@ class VehicleCore:
             frame = decode_frame(frame_bytes)
             if frame.message_type is MessageType.MAP and self.map_client is not None:
                 self.map_client.on_payload(frame.payload)
+                return
+            if frame.message_type is MessageType.SPEED_PLAN and self.plan_follower is not None:
+                self.plan_follower.on_plan(decode_speed_plan(frame.payload))
                 return
             if frame.message_type is not MessageType.RSM:
                 return
@@ -143,7 +165,17 @@ class VehicleCore:
         onboard = system if not self._received else self.planner.decide(
             rear_s, speed_mps, conflict_windows(self.route, rear_s, self.ego.width_m, own))
         cruise = self.planner.decide(rear_s, speed_mps, [])
-        state = self.supervisor.update(time_s, self.received_generation_s)
-        control = self.automation.step(time_s, system.accel_mps2, onboard.accel_mps2, cruise.accel_mps2,
+        system_accel = system.accel_mps2
+        newest_s = self.received_generation_s
+        if self.plan_follower is not None:
+            planned = self.plan_follower.accel_mps2(time_s, speed_mps, self.cycle_s)
+            if planned is not None:  # offloaded plan, capped by the onboard safety envelope
+                system_accel = min(planned, onboard.accel_mps2)
+                self.plan_cycles_followed += 1
+            plan = self.plan_follower.plan
+            if plan is not None:  # degraded only when neither plans nor objects are fresh
+                newest_s = plan.time_s if newest_s is None else max(newest_s, plan.time_s)
+        state = self.supervisor.update(time_s, newest_s)
+        control = self.automation.step(time_s, system_accel, onboard.accel_mps2, cruise.accel_mps2,
                                        state.degraded)
         return VehicleCommand(control.accel_mps2, control.mode, control.warning, state.degraded, system.yielding_to)

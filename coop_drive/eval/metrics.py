@@ -32,6 +32,8 @@ class RunMetrics:
     v2x_frames_sent: int = 0
     v2x_frames_delivered: int = 0
     v2x_frames_rejected: int = 0
+    v2x_uplink_frames_sent: int = 0  # BSMs, vehicle -> MEC
+    v2x_uplink_frames_delivered: int = 0
     # Measured on the frames the link actually delivered (None when there were none):
     v2x_latency_p50_ms: float | None = None  # delivery time - generation time
     v2x_latency_p99_ms: float | None = None
@@ -48,6 +50,7 @@ class RunMetrics:
     takeover_requested_s: float | None = None
     minimal_risk_s: float | None = None
     v2x_degraded_s: float | None = None  # when the supervisor first found the V2X information stale
+    plan_cycles_followed: int = 0  # planning splits: cycles in which the vehicle followed a received plan
     sim_time_s: float = 0.0
     wall_time_s: float = 0.0
 

@@ -7,11 +7,14 @@ Same scenario, seed and config give identical metrics.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from coop_drive.bag.recorder import RunRecorder
 from coop_drive.components.mec import MecCore
+from coop_drive.components.mec_planner import MecPlanner
 from coop_drive.components.vehicle import VehicleCore
 from coop_drive.eval.metrics import MetricsRecorder, RunMetrics, V2xRecorder
 from coop_drive.eval.perception_metrics import PerceptionRecorder
@@ -21,11 +24,14 @@ from coop_drive.link.model import LinkDirection
 from coop_drive.perception.fusion import FusionConfig
 from coop_drive.rng import stream
 from coop_drive.runtime.scheduler import EventScheduler
-from coop_drive.scenario.model import ActorSpec, MapSource, Scenario, Split
+from coop_drive.scenario.model import ActorSpec, FaultKind, MapSource, Scenario
 from coop_drive.sensors.object_sensor import ObjectSensor
 from coop_drive.units import ns_to_s, s_to_ns
 from coop_drive.world.backend import ActorState, WorldBackend
 from coop_drive.world.collision import ego_collisions
+
+BSM_PERIOD_S = 0.1  # the vehicle's BSM rate, 10 Hz (SAE J2945/1)
+PLAN_PERIOD_S = 0.1  # the MEC's planning rate in the planning splits
 
 # Order of events that fall on the same instant.
 _P_WORLD, _P_SENSOR, _P_PUBLISH, _P_DELIVER, _P_PLAN = range(5)
@@ -38,11 +44,15 @@ class _Clock:
 
 
 def run_scenario(scenario: Scenario, world: WorldBackend,
-                 on_step: Callable[[float, dict[str, ActorState]], None] | None = None) -> RunMetrics:
-    """Run one scenario to its end (duration, ego arrival or ego collision); the world is closed after."""
+                 on_step: Callable[[float, dict[str, ActorState]], None] | None = None,
+                 bag: RunRecorder | None = None) -> RunMetrics:
+    """Run one scenario to its end (duration, ego arrival or ego collision); the world is closed after.
+
+    With ``bag``, every input and output of the components is recorded (closed by the caller).
+    """
     wall_start = time.perf_counter()
     try:
-        metrics = _run(scenario, world, on_step)
+        metrics = _run(scenario, world, on_step, bag)
     finally:
         world.close()
     metrics.wall_time_s = time.perf_counter() - wall_start
@@ -50,17 +60,24 @@ def run_scenario(scenario: Scenario, world: WorldBackend,
 
 
 def _run(scenario: Scenario, world: WorldBackend,
-         on_step: Callable[[float, dict[str, ActorState]], None] | None) -> RunMetrics:
+         on_step: Callable[[float, dict[str, ActorState]], None] | None, bag: RunRecorder | None) -> RunMetrics:
     world.start(scenario)
     ego = scenario.ego
     buildings = world.buildings()
     route = world.ego_route_path()
     fusion = FusionConfig(max_age_s=scenario.max_v2x_age_s, compensate_latency=scenario.latency_compensation)
-    map_from_mec = scenario.map_source is MapSource.MEC and scenario.split is not Split.ONBOARD
-    vehicle = VehicleCore(ego, None if map_from_mec else route, fusion, uses_v2x=scenario.split is not Split.ONBOARD,
-                          seed=scenario.seed, start_s=world.time_s)
+    map_from_mec = scenario.map_source is MapSource.MEC and scenario.split.uses_v2x
+    vehicle = VehicleCore(ego, None if map_from_mec else route, fusion, uses_v2x=scenario.split.uses_v2x,
+                          seed=scenario.seed, start_s=world.time_s, follow_plans=scenario.split.plans_remotely,
+                          max_plan_age_s=scenario.max_plan_age_s, cycle_s=scenario.step_s)
+    mec_silent_from_s = min((f.at_s for f in scenario.faults if f.kind is FaultKind.MEC_SILENT), default=math.inf)
+
+    def mec_alive() -> bool:
+        return clock.world_time_s < mec_silent_from_s
     if map_from_mec:  # no onboard map: the route path comes from the MEC's MAP messages
         vehicle.map_client = MapClient(roads_from_sumo_edges(ego.route))
+    if bag is not None:
+        bag.on_start(world.time_s, route)
     perception = PerceptionRecorder(ego.actor_id, route, ego.width_m)
     recorder = MetricsRecorder(ego.actor_id)
     metrics = recorder.metrics
@@ -92,6 +109,8 @@ def _run(scenario: Scenario, world: WorldBackend,
             metrics.ego_travel_time_s = clock.world_time_s - ns_to_s(start_ns)
         if on_step is not None:
             on_step(clock.world_time_s, clock.states)
+        if bag is not None:
+            bag.on_world(clock.world_time_s, clock.states, ego.actor_id)
 
     def world_step(_: int) -> None:
         world.tick()
@@ -106,58 +125,103 @@ def _run(scenario: Scenario, world: WorldBackend,
         decision = vehicle.plan(clock.world_time_s, own.x_m, own.y_m, own.speed_mps)
         perception.on_picture(clock.world_time_s, clock.states, vehicle.last_picture)
         world.command_ego_speed(own.speed_mps + decision.accel_mps2 * scenario.step_s)
+        if bag is not None:
+            bag.on_plan(time_ns, clock.world_time_s, vehicle.world_model(clock.world_time_s),
+                        own.speed_mps + decision.accel_mps2 * scenario.step_s)
 
     for spec in scenario.onboard_sensors:
         sensor = ObjectSensor(spec, buildings, stream(scenario.seed, "onboard/" + spec.sensor_id))
 
-        def sense_onboard(_: int, sensor: ObjectSensor = sensor) -> None:
-            vehicle.on_detections(clock.world_time_s, sensor.sense(clock.world_time_s, ego.actor_id, clock.states))
+        def sense_onboard(scan_ns: int, sensor: ObjectSensor = sensor) -> None:
+            detections = sensor.sense(clock.world_time_s, ego.actor_id, clock.states)
+            if bag is not None:
+                bag.on_detections("vehicle", clock.world_time_s, sensor.spec.sensor_id, detections, scan_ns)
+            vehicle.on_detections(clock.world_time_s, detections)
 
         scheduler.every(start_ns, s_to_ns(1.0 / spec.rate_hz), _P_SENSOR, sense_onboard)
 
-    if scenario.split is not Split.ONBOARD:
-        mec = MecCore()
+    if scenario.split.uses_v2x:
+        mec = MecCore(planner=MecPlanner(ego, route) if scenario.split.plans_remotely else None)
         downlink = LinkDirection("downlink", scenario.link.config, stream(scenario.seed, "link/downlink"))
+        uplink = LinkDirection("uplink", scenario.link.config, stream(scenario.seed, "link/uplink"))
+
+        def transmit(link: LinkDirection, time_ns: int, frame: bytes, receive: Callable[[int, bytes], None]) -> bool:
+            """Send a frame over one link direction; receive(arrival_ns, arrived_bytes) runs at its due time.
+            The bytes that arrive may be corrupted (the link's corruption probability)."""
+            sent = link.send(time_ns, frame)
+            if sent is not None:
+                due_ns, arrived = sent
+                scheduler.at(due_ns, _P_DELIVER, lambda now_ns: receive(now_ns, arrived))
+            return sent is not None
+
+        def on_uplink(_: int, frame: bytes) -> None:
+            metrics.v2x_uplink_frames_delivered += 1
+            if mec_alive():
+                mec.on_uplink(frame)
+
+        def on_downlink(_: int, frame: bytes) -> None:
+            metrics.v2x_frames_delivered += 1
+            vehicle.on_v2x(frame)
+
+        def send_bsm(time_ns: int) -> None:
+            own = clock.states.get(ego.actor_id)
+            if own is None:
+                return
+            frame = vehicle.bsm_frame(clock.world_time_s, own.x_m, own.y_m, own.yaw_rad, own.speed_mps,
+                                      own.accel_mps2)
+            metrics.v2x_uplink_frames_sent += 1
+            transmit(uplink, time_ns, frame, on_uplink)
+
+        scheduler.every(start_ns, s_to_ns(BSM_PERIOD_S), _P_PUBLISH, send_bsm)
         for spec in scenario.roadside_sensors:
             sensor = ObjectSensor(spec, buildings, stream(scenario.seed, "roadside/" + spec.sensor_id))
 
-            def sense_roadside(_: int, sensor: ObjectSensor = sensor) -> None:
-                mec.on_detections(clock.world_time_s, sensor.sense(clock.world_time_s, None, clock.states))
+            def sense_roadside(scan_ns: int, sensor: ObjectSensor = sensor) -> None:
+                detections = sensor.sense(clock.world_time_s, None, clock.states)
+                if bag is not None:
+                    bag.on_detections("mec", clock.world_time_s, sensor.spec.sensor_id, detections, scan_ns)
+                mec.on_detections(clock.world_time_s, detections)
 
             scheduler.every(start_ns, s_to_ns(1.0 / spec.rate_hz), _P_SENSOR, sense_roadside)
 
-        def deliver(frame: bytes, generation_ns: int) -> Callable[[int], None]:
-            def handler(now_ns: int) -> None:
-                metrics.v2x_frames_delivered += 1
+        def deliver_object_list(generation_ns: int) -> Callable[[int, bytes], None]:
+            def handler(now_ns: int, frame: bytes) -> None:
                 v2x.on_delivered(now_ns, generation_ns, len(frame))
-                vehicle.on_v2x(frame)
+                if bag is not None:
+                    bag.on_v2x_delivered(now_ns, frame)
+                on_downlink(now_ns, frame)
             return handler
 
         def publish(time_ns: int) -> None:
+            if not mec_alive():
+                return
             frame = mec.object_list_frame(clock.world_time_s)
+            if bag is not None:
+                bag.on_mec_publish(time_ns, clock.world_time_s, mec.tracker.estimates(clock.world_time_s), frame)
             metrics.v2x_frames_sent += 1
-            due_ns = downlink.transmit(time_ns, frame)
-            v2x.on_sent(due_ns is not None)
-            if due_ns is not None:
-                scheduler.at(due_ns, _P_DELIVER, deliver(frame, s_to_ns(clock.world_time_s)))
+            v2x.on_sent(transmit(downlink, time_ns, frame, deliver_object_list(s_to_ns(clock.world_time_s))))
 
         scheduler.every(start_ns, s_to_ns(1.0 / scenario.mec_publish_rate_hz), _P_PUBLISH, publish)
+
+        def publish_plan(time_ns: int) -> None:  # edge/cloud-planning; not in the object-list statistics
+            frame = mec.speed_plan_frame(clock.world_time_s) if mec_alive() else None
+            if frame is None:
+                return
+            metrics.v2x_frames_sent += 1
+            transmit(downlink, time_ns, frame, on_downlink)
+
+        if scenario.split.plans_remotely:
+            scheduler.every(start_ns, s_to_ns(PLAN_PERIOD_S), _P_PUBLISH, publish_plan)
 
         if map_from_mec:
             map_server = MapServer(scenario.map_path)
 
-            def deliver_map(frame: bytes) -> Callable[[int], None]:
-                def handler(_: int) -> None:
-                    metrics.v2x_frames_delivered += 1
-                    vehicle.on_v2x(frame)
-                return handler
-
             def publish_map(time_ns: int) -> None:  # not in the object-list latency/AoI statistics
+                if not mec_alive():
+                    return
                 for frame in map_server.frames(time_ns):
                     metrics.v2x_frames_sent += 1
-                    due_ns = downlink.transmit(time_ns, frame)
-                    if due_ns is not None:
-                        scheduler.at(due_ns, _P_DELIVER, deliver_map(frame))
+                    transmit(downlink, time_ns, frame, on_downlink)
 
             scheduler.every(start_ns, s_to_ns(1.0 / scenario.mec_map_rate_hz), _P_PUBLISH, publish_map)
 
@@ -173,6 +237,7 @@ def _run(scenario: Scenario, world: WorldBackend,
     metrics.takeover_requested_s = vehicle.automation.takeover_requested_at_s
     metrics.minimal_risk_s = vehicle.automation.minimal_risk_at_s
     metrics.v2x_degraded_s = vehicle.supervisor.first_degraded_s
+    metrics.plan_cycles_followed = vehicle.plan_cycles_followed
     seen = perception.result()
     metrics.gospa, metrics.pos_rmse_m, metrics.first_detection_s = seen.gospa, seen.pos_rmse_m, seen.first_detection_s
     return metrics

@@ -17,11 +17,14 @@ import yaml
 from coop_drive.link.errors import LinkConfigError
 from coop_drive.link.profiles import load_profile
 from coop_drive.scenario.model import (
+    SPLIT_NAMES,
     ActorSpec,
     AutomationLevel,
     Behaviour,
     EgoLimits,
     EgoSpec,
+    Fault,
+    FaultKind,
     LinkSpec,
     MapSource,
     Scenario,
@@ -169,7 +172,7 @@ def load_scenario(path: Path | str) -> Scenario:
     duration_s = root.number("duration_s", strictly_positive=True)
     step_s = root.number("step_s", strictly_positive=True, maximum=1.0)
     seed = root.integer("seed")
-    split = Split(root.choice("split", [s.value for s in Split], default=Split.ONBOARD.value))
+    split = Split(root.choice("split", SPLIT_NAMES, default=Split.ONBOARD.value))
     ego = _ego(root.section("ego"))
     actors = tuple(_actor(section) for section in root.sections("actors"))
     ids = [ego.actor_id] + [a.actor_id for a in actors]
@@ -189,17 +192,20 @@ def load_scenario(path: Path | str) -> Scenario:
     vehicle = root.section("vehicle", optional=True)
     max_v2x_age_s = vehicle.number("max_v2x_age_s", default=1.0, strictly_positive=True)
     latency_compensation = vehicle.boolean("latency_compensation", default=True)
+    max_plan_age_s = vehicle.number("max_plan_age_s", default=0.5, strictly_positive=True)
     map_source = MapSource(vehicle.choice("map", [m.value for m in MapSource], default=MapSource.ONBOARD.value))
     if map_source is MapSource.MEC and split is Split.ONBOARD:
         raise vehicle.error("map", "'mec' needs a split with V2X (the MAP messages come over the link), got "
                                    "split: onboard")
     vehicle.finish()
+    faults = tuple(_fault(f) for f in root.sections("faults"))
     root.finish()
     return Scenario(
         name=name, source_path=path.resolve(), map_path=map_path, duration_s=duration_s, step_s=step_s,
         seed=seed, ego=ego, actors=actors, onboard_sensors=onboard, roadside_sensors=roadside,
         link=link, split=split, mec_publish_rate_hz=publish_rate_hz, max_v2x_age_s=max_v2x_age_s,
         latency_compensation=latency_compensation, map_source=map_source, mec_map_rate_hz=map_rate_hz,
+        max_plan_age_s=max_plan_age_s, faults=faults,
     )
 
 
@@ -226,6 +232,12 @@ def _link_without_corruption(s: _Section, latency_ms: float | None, loss: float 
     except LinkConfigError as exc:
         raise s.error("profile", str(exc)) from None
     return LinkSpec(profile.config.with_overrides(latency_ms, loss), name)
+
+
+def _fault(s: _Section) -> Fault:
+    fault = Fault(FaultKind(s.choice("kind", [k.value for k in FaultKind])), s.number("at_s", minimum=0.0))
+    s.finish()
+    return fault
 
 
 def _ego(s: _Section) -> EgoSpec:

@@ -11,10 +11,61 @@ from coop_drive.link.model import LinkConfig
 
 
 class Split(str, Enum):
-    """Which functions run on which side of the link."""
+    """Which functions run on which side of the link. ``edge`` is accepted as ``edge-perception``."""
 
     ONBOARD = "onboard"  # no V2X at all: the baseline
-    EDGE = "edge"  # the MEC shares fused roadside objects; the car fuses and plans
+    EDGE_PERCEPTION = "edge-perception"  # the MEC shares fused roadside objects; the car fuses and plans
+    EDGE_PLANNING = "edge-planning"  # the MEC also plans the ego's speed; the car checks and executes
+    CLOUD_PERCEPTION = "cloud-perception"  # as edge-perception, over the cloud link profile
+    CLOUD_PLANNING = "cloud-planning"  # as edge-planning, over the cloud link profile
+    EDGE = "edge-perception"  # alias kept for the first releases' command lines and files
+
+    @classmethod
+    def _missing_(cls, value: object) -> Split | None:
+        return cls.EDGE_PERCEPTION if value == "edge" else None
+
+    @property
+    def uses_v2x(self) -> bool:
+        return self is not Split.ONBOARD
+
+    @property
+    def plans_remotely(self) -> bool:
+        return self in (Split.EDGE_PLANNING, Split.CLOUD_PLANNING)
+
+    @property
+    def on_cloud(self) -> bool:
+        return self in (Split.CLOUD_PERCEPTION, Split.CLOUD_PLANNING)
+
+
+SPLIT_NAMES = [s.value for s in Split] + ["edge"]  # what command lines and files accept
+
+
+class FaultKind(str, Enum):
+    """Faults that can be injected into a run."""
+
+    MEC_SILENT = "mec-silent"  # from at_s on, the MEC sends nothing
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault and when it starts [s of simulation time]."""
+
+    kind: FaultKind
+    at_s: float
+
+    @classmethod
+    def parse(cls, text: str) -> Fault:
+        """'KIND@T', e.g. 'mec-silent@12.5'. Raises ValueError with the expected form."""
+        kind, sep, at = text.partition("@")
+        try:
+            return cls(FaultKind(kind), float(at)) if sep and float(at) >= 0 else cls._bad(text)
+        except ValueError:
+            return cls._bad(text)
+
+    @staticmethod
+    def _bad(text: str) -> Fault:
+        kinds = ", ".join(k.value for k in FaultKind)
+        raise ValueError(f"expected KIND@SECONDS with KIND one of {kinds}, got {text!r}")
 
 
 class MapSource(str, Enum):
@@ -164,6 +215,8 @@ class Scenario:
     mec_publish_rate_hz: float = 10.0
     max_v2x_age_s: float = 1.0  # the vehicle rejects received objects older than this
     latency_compensation: bool = True  # the vehicle predicts received objects from generation time to now
+    max_plan_age_s: float = 0.5  # edge/cloud-planning: the car follows a received speed plan only this fresh
+    faults: tuple[Fault, ...] = ()
     map_source: MapSource = MapSource.ONBOARD
     mec_map_rate_hz: float = 1.0  # MAP messages per junction and second (map_source mec)
 
@@ -177,6 +230,7 @@ class Scenario:
         latency_compensation: bool | None = None,
         level: AutomationLevel | None = None,
         map_source: MapSource | None = None,
+        faults: tuple[Fault, ...] | None = None,
     ) -> Scenario:
         """A copy with command-line overrides applied (None leaves a field as it is). A link (e.g. from a named
         profile) replaces the whole link first; latency_ms then replaces its latency by a constant and
@@ -193,4 +247,5 @@ class Scenario:
                 self.latency_compensation if latency_compensation is None else latency_compensation),
             ego=self.ego if level is None else replace(self.ego, automation_level=level),
             map_source=self.map_source if map_source is None else map_source,
+            faults=self.faults if faults is None else faults,
         )

@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 import yaml
 
 from coop_drive.cli.main import main
@@ -58,10 +57,6 @@ def test_truncated_frames_are_counted_and_dropped():
     assert vehicle.received_generation_s is None
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="the in-process runtime still calls LinkDirection.transmit(), which delivers the original "
-                          "bytes; it needs LinkDirection.send() (coop_drive/runtime/inprocess.py publish()). Strict: "
-                          "remove this marker when it does.")
 def test_corrupted_frames_end_to_end(tmp_path):
     data = yaml.safe_load(SCENARIO.read_text())
     data["map"] = str(REPO / "maps" / "urban_intersection.xodr")

@@ -1,0 +1,247 @@
+"""What every coop_drive node shares: QoS profiles, the step handshake, scenario parameters, CDR codec.
+
+Messages are built and read with ``rosbags`` (``coop_drive.bag.messages``) and go through rclpy as
+serialized CDR (``publish(bytes)``, ``raw=True`` subscriptions): byte-identical to what a bag holds.
+
+The cycle of a node is its step: subscription callbacks only store (``StepInputs``); when the inputs of a step
+are complete the node runs ``on_step`` once. A wall-clock watchdog timer handles what cannot arrive (a message
+lost on a best-effort topic, an upstream node that died). Nodes run on ``use_sim_time``: the bridge's /clock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import rclpy
+from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
+from rclpy.clock import Clock, ClockType
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+
+from coop_drive.bag.messages import MessageFactory, stamp_ns
+from coop_drive.bag.typestore import coop_drive_typestore
+from coop_drive.nodes.stepping import StepInputs, StepReport
+from coop_drive.scenario import Scenario, Split, load_scenario
+
+# Data topics: nothing may be lost; a late-joining reader (the recorder) still gets the start of the run.
+DATA_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1000, reliability=ReliabilityPolicy.RELIABLE,
+                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
+# V2X-like topics: best effort (reliable QoS stalls for up to ~0.9 s under loss: head-of-line blocking).
+V2X_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100, reliability=ReliabilityPolicy.BEST_EFFORT,
+                     durability=DurabilityPolicy.VOLATILE)
+STATUS_TOPIC = "/sim/step_status"
+HELLO = "hello"  # header.frame_id of the StepStatus a node sends while waiting for the first step
+
+
+def _msg_class(msgtype: str) -> Any:
+    """The rclpy message class of 'pkg/msg/Name'."""
+    pkg, _, name = msgtype.split("/")
+    module = __import__(f"{pkg}.msg", fromlist=[name])
+    return getattr(module, name)
+
+
+class SteppedNode(Node):
+    """A node that takes part in synchronous stepping. Subclasses declare inputs and implement ``on_step``."""
+
+    def __init__(self, name: str, **kwargs: Any) -> None:
+        super().__init__(name, parameter_overrides=[Parameter("use_sim_time", Parameter.Type.BOOL, True)],
+                         **kwargs)
+        self.msgs = MessageFactory(coop_drive_typestore())
+        self.declare_parameter("upstream", [""], ParameterDescriptor(
+            description="fully qualified names of the nodes whose step reports this node waits for; "
+                        "empty: derived from the split"))
+        self.declare_parameter("best_effort_wait_s", 0.5, ParameterDescriptor(
+            description="wall time [s] to wait for messages counted on a best-effort topic before giving them up"))
+        self.declare_parameter("step_timeout_s", 20.0, ParameterDescriptor(
+            description="wall time [s] without progress after which the node gives up (an upstream node died)"))
+        self.best_effort_wait_s = float(self.get_parameter("best_effort_wait_s").value)
+        self.step_timeout_s = float(self.get_parameter("step_timeout_s").value)
+        self._upstream: list[str] = []
+        self._topics: list[str] = []
+        self._best_effort: set[str] = set()
+        self._inputs: StepInputs | None = None
+        self._outputs: dict[str, tuple[Any, str]] = {}
+        self._counts: dict[str, int] = {}
+        self._started = False
+        self._incomplete_since: float | None = None
+        self._last_progress = time.monotonic()
+        self.finished = False
+        self.exit_code = 0
+        self._status_pub = self.create_publisher(_msg_class("coop_drive_msgs/msg/StepStatus"), STATUS_TOPIC, DATA_QOS)
+        self.create_subscription(_msg_class("coop_drive_msgs/msg/StepStatus"), STATUS_TOPIC, self._on_status,
+                                 DATA_QOS, raw=True)
+        wall = Clock(clock_type=ClockType.STEADY_TIME)
+        self._hello_timer = self.create_timer(0.2, self._hello, clock=wall)
+        self.create_timer(0.05, self._watchdog, clock=wall)
+
+    # --- wiring ------------------------------------------------------------------------------
+    def add_input(self, topic: str, msgtype: str, best_effort: bool = False) -> str:
+        """Subscribe (raw) to a step input; returns the resolved topic name."""
+        resolved = str(self.resolve_topic_name(topic))
+        self.create_subscription(_msg_class(msgtype), topic, lambda data: self._on_data(resolved, data),
+                                 V2X_QOS if best_effort else DATA_QOS, raw=True)
+        self._topics.append(resolved)
+        if best_effort:
+            self._best_effort.add(resolved)
+        return resolved
+
+    def begin(self, upstream_default: Sequence[str]) -> None:
+        """Start taking part in stepping, after every add_input: wait for these nodes' reports."""
+        upstream = [u for u in self.get_parameter("upstream").value if u]
+        self._upstream = upstream or list(upstream_default)
+        self._inputs = StepInputs(self._upstream, self._topics)
+
+    def add_output(self, topic: str, msgtype: str, best_effort: bool = False) -> str:
+        pub = self.create_publisher(_msg_class(msgtype), topic, V2X_QOS if best_effort else DATA_QOS)
+        self._outputs[pub.topic_name] = (pub, msgtype)
+        self._counts[pub.topic_name] = 0
+        return str(pub.topic_name)
+
+    def publish(self, topic: str, msg: Any) -> None:
+        """Publish a rosbags message on an output (resolved name) and count it for this step's report."""
+        pub, _ = self._outputs[topic]
+        pub.publish(self.msgs.serialize(msg))
+        self._counts[topic] += 1
+
+    def report_step(self, stamp: int, final: bool = False) -> None:
+        """Publish this step's StepStatus (counts of every output) and reset the counts."""
+        status = self.msgs.step_status(stamp, self.get_fully_qualified_name(), self._counts, final)
+        self._status_pub.publish(self.msgs.serialize(status))
+        self._counts = dict.fromkeys(self._counts, 0)
+        self._last_progress = time.monotonic()
+
+    # --- callbacks: store, then run what is complete -----------------------------------------
+    def _hello(self) -> None:
+        if self._started:
+            self._hello_timer.cancel()
+            return
+        status = self.msgs.step_status(0, self.get_fully_qualified_name(), {})
+        status.header.frame_id = HELLO
+        self._status_pub.publish(self.msgs.serialize(status))
+
+    def _on_status(self, data: bytes) -> None:
+        msg = self.msgs.deserialize(data, "coop_drive_msgs/msg/StepStatus")
+        if msg.header.frame_id == HELLO:
+            self.on_hello(msg.node)
+            return
+        self._started = True
+        report = StepReport(msg.node, stamp_ns(msg.header.stamp),
+                            {str(t): int(c) for t, c in zip(msg.topics, msg.counts, strict=True)}, bool(msg.final))
+        self.on_report(report)
+        if self._inputs is not None:
+            self._inputs.add_report(report)
+            self._advance()
+
+    def _on_data(self, topic: str, data: bytes) -> None:
+        if self._inputs is not None:
+            self._inputs.add_message(topic, bytes(data))
+            self._advance()
+
+    def _advance(self, allow_missing: bool = False) -> None:
+        inputs = self._inputs
+        while inputs is not None and not self.finished and inputs.next_stamp_ns() is not None:
+            if not inputs.ready() and not allow_missing:
+                if self._incomplete_since is None:
+                    self._incomplete_since = time.monotonic()
+                return
+            final = inputs.is_final()
+            missing = inputs.missing()
+            stamp, messages = inputs.take(allow_missing=True)
+            if missing:
+                self.get_logger().warning(f"step {stamp / 1e9:.3f} s: gave up waiting for {missing} (best effort)")
+            self._incomplete_since = None
+            allow_missing = False
+            self._last_progress = time.monotonic()
+            if final:
+                self.on_final(stamp, messages)
+                self.report_step(stamp, final=True)
+                self.finished = True
+                return
+            self.on_step(stamp, messages)
+
+    def _watchdog(self) -> None:
+        if self.finished or self._inputs is None:
+            return
+        now = time.monotonic()
+        if self._incomplete_since is not None and now - self._incomplete_since > self.best_effort_wait_s:
+            missing = self._inputs.missing()
+            if missing and all(t in self._best_effort for t in missing):
+                self._advance(allow_missing=True)
+                return
+        if self._started and now - self._last_progress > self.step_timeout_s:
+            waiting = self._inputs.missing() or "step reports of " + ", ".join(self._upstream)
+            self.get_logger().error(f"no progress for {self.step_timeout_s:.1f} s (waiting for {waiting}); "
+                                    "an upstream node has probably died; giving up")
+            self.exit_code = 1
+            self.finished = True
+
+    # --- for subclasses ----------------------------------------------------------------------
+    def on_hello(self, node: str) -> None:
+        """A node announced itself (before the first step)."""
+
+    def on_report(self, report: StepReport) -> None:
+        """Every StepStatus of every node (the recorder and the bridge listen to all)."""
+
+    def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
+        raise NotImplementedError
+
+    def on_final(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
+        """The run ended at ``stamp``; the default does nothing."""
+
+    # --- scenario parameters -----------------------------------------------------------------
+    def declare_scenario_parameters(self) -> None:
+        d = ParameterDescriptor
+        self.declare_parameter("scenario", "", d(description="scenario YAML file (required)"))
+        self.declare_parameter("split", "", d(description="onboard | edge; empty: the scenario file's"))
+        self.declare_parameter("seed", -1, d(description="random seed; < 0: the scenario file's"))
+        self.declare_parameter("latency_ms", -1.0, d(description="link latency [ms]; < 0: the scenario file's"))
+        self.declare_parameter("loss", -1.0, d(description="link loss probability; < 0: the scenario file's"))
+        self.declare_parameter("link_profile", "", d(description="named link profile; empty: the file's link"))
+
+    def load_scenario(self) -> Scenario:
+        from coop_drive.link.profiles import load_profile
+        from coop_drive.scenario.model import LinkSpec
+
+        path = str(self.get_parameter("scenario").value)
+        if not path:
+            raise ValueError(f"{self.get_fully_qualified_name()}: parameter 'scenario' is required")
+        split = str(self.get_parameter("split").value)
+        seed = int(self.get_parameter("seed").value)
+        latency_ms = float(self.get_parameter("latency_ms").value)
+        loss = float(self.get_parameter("loss").value)
+        profile = str(self.get_parameter("link_profile").value)
+        link = LinkSpec(load_profile(profile).config, profile) if profile else None
+        return load_scenario(Path(path)).with_overrides(
+            split=Split(split) if split else None, seed=seed if seed >= 0 else None,
+            latency_ms=latency_ms if latency_ms >= 0 else None, loss_probability=loss if loss >= 0 else None,
+            link=link)
+
+
+def spin_until_finished(node: SteppedNode) -> int:
+    """Spin a node (single-threaded) until it has finished its run or ROS shuts down; its exit status."""
+    try:
+        while rclpy.ok() and not node.finished:
+            rclpy.spin_once(node, timeout_sec=0.1)
+    except KeyboardInterrupt:
+        return 130
+    return node.exit_code
+
+
+def run_node(factory: Any, args: Sequence[str] | None) -> int:
+    """main() of a node: init, build, spin until finished, shut down."""
+    rclpy.init(args=list(args) if args is not None else None)
+    node = None
+    try:
+        node = factory()
+        return spin_until_finished(node)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if node is not None:
+            node.destroy_node()
+        if rclpy.ok():
+            rclpy.shutdown()

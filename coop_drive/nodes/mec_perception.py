@@ -1,0 +1,74 @@
+"""MEC perception (namespace /mec): roadside scans -> tracker -> RSM object lists, sent as V2X frames.
+
+Inputs: ``detections`` (SensorScan). Outputs: ``objects`` (ObjectList, the confirmed tracks at each
+publication) and ``v2x_out`` (V2XFrame, best effort) at ``publish_rate_hz`` on simulation time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
+
+from coop_drive.bag.messages import T_OBJECT_LIST, T_SCAN, T_V2X, detections_from_msg, scan_time_ns
+from coop_drive.components.mec import MecCore
+from coop_drive.nodes.base import SteppedNode, run_node
+from coop_drive.nodes.topology import MEC, upstream_of
+from coop_drive.scenario import Split
+from coop_drive.units import ns_to_s, s_to_ns
+
+
+class MecPerception(SteppedNode):
+    def __init__(self) -> None:
+        super().__init__("mec_perception")
+        self.declare_scenario_parameters()
+        self.declare_parameter("publish_rate_hz", 0.0, ParameterDescriptor(
+            description="object-list publication rate [Hz] on simulation time; <= 0: the scenario's"))
+        self.declare_parameter("source_id", "mec", ParameterDescriptor(description="V2X source id of the frames"))
+        sc = self.load_scenario()
+        rate_hz = float(self.get_parameter("publish_rate_hz").value)
+        self.period_ns = s_to_ns(1.0 / (rate_hz if rate_hz > 0 else sc.mec_publish_rate_hz))
+        self.step_ns = s_to_ns(sc.step_s)
+        self.core = MecCore(str(self.get_parameter("source_id").value))
+        self.t_detections = self.add_input("detections", T_SCAN)
+        self.t_objects = self.add_output("objects", T_OBJECT_LIST)
+        self.t_v2x = self.add_output("v2x_out", T_V2X, best_effort=True)
+        self.next_publish_ns: int | None = None
+        if sc.split is Split.ONBOARD:
+            self.get_logger().info("split onboard: the MEC takes no part; exiting")
+            self.finished = True
+            return
+        self.begin(upstream_of(MEC, sc.split))
+
+    def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
+        """Scans and publications due in [t, t + step), in time order (a scan before a publication at one
+        instant), as the in-process scheduler runs them; the world state is the one at t."""
+        time_s = ns_to_s(stamp)
+        scans = [self.msgs.deserialize(data, T_SCAN) for data in messages[self.t_detections]]
+        if self.next_publish_ns is None:
+            self.next_publish_ns = stamp
+        for scan in scans:
+            self._publish_until(scan_time_ns(scan), time_s)
+            _, scan_time_s, detections = detections_from_msg(scan)
+            self.core.on_detections(scan_time_s, detections)
+        self._publish_until(stamp + self.step_ns, time_s)
+        self.report_step(stamp)
+
+    def _publish_until(self, end_ns: int, time_s: float) -> None:
+        """Every publication due before end_ns; generation time time_s (the world state's)."""
+        assert self.next_publish_ns is not None
+        while self.next_publish_ns < end_ns:
+            send_ns = self.next_publish_ns
+            frame = self.core.object_list_frame(time_s)
+            self.publish(self.t_objects, self.msgs.objects(send_ns, s_to_ns(time_s), "mec",
+                                                           self.core.tracker.estimates(time_s)))
+            self.publish(self.t_v2x, self.msgs.v2x_frame(send_ns, frame))
+            self.next_publish_ns += self.period_ns
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    return run_node(MecPerception, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

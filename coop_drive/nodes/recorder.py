@@ -1,0 +1,113 @@
+"""The recorder: writes every topic of a ROS run into ``bag_dir`` (rosbag2, MCAP), step by step.
+
+It takes part in the step handshake like any node, so it knows when it holds all messages of a step and
+writes them in a fixed order, with the message's own stamp as log time: a ROS run's bag has the same
+topics, types and layout as an in-process run's. The bag is closed on the final step, on Ctrl-C/SIGTERM and
+when the stack stops making progress (a node died): what was recorded up to then stays readable.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
+
+from coop_drive.bag.messages import (
+    T_CLOCK,
+    T_OBJECT_LIST,
+    T_ODOM,
+    T_PATH,
+    T_SCAN,
+    T_STRING,
+    T_TWIST_STAMPED,
+    T_V2X,
+    stamp_ns,
+)
+from coop_drive.bag.recorder import BagRecorder
+from coop_drive.nodes.base import SteppedNode, run_node
+from coop_drive.nodes.topology import RECORDER, upstream_of
+
+# Written in this order within a step (the in-process runtime's event order).
+RECORDED: list[tuple[str, str, bool]] = [  # (topic, type, best effort)
+    ("/run/config", T_STRING, False),
+    ("/run/route", T_PATH, False),
+    ("/clock", T_CLOCK, False),
+    ("/ground_truth/objects", T_OBJECT_LIST, False),
+    ("/vehicle/odom", T_ODOM, False),
+    ("/vehicle/detections", T_SCAN, False),
+    ("/mec/detections", T_SCAN, False),
+    ("/mec/objects", T_OBJECT_LIST, False),
+    ("/mec/v2x_out", T_V2X, True),
+    ("/vehicle/v2x_out", T_V2X, True),
+    ("/mec/v2x_in", T_V2X, True),
+    ("/vehicle/v2x_in", T_V2X, True),
+    ("/vehicle/objects", T_OBJECT_LIST, False),
+    ("/vehicle/speed_command", T_TWIST_STAMPED, False),
+]
+
+
+class Recorder(SteppedNode):
+    def __init__(self) -> None:
+        super().__init__("recorder")
+        self.declare_scenario_parameters()
+        self.declare_parameter("bag_dir", "", ParameterDescriptor(
+            description="rosbag2 directory to write (replaced if it holds an earlier bag)"))
+        sc = self.load_scenario()
+        path = Path(str(self.get_parameter("bag_dir").value))
+        if not str(path) or str(path) == ".":
+            raise ValueError("recorder: parameter 'bag_dir' is required")
+        if path.exists():
+            if not (path / "metadata.yaml").is_file() and any(path.iterdir()):
+                raise ValueError(f"recorder: {path} exists and is not a bag; not replacing it")
+            shutil.rmtree(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.bag: BagRecorder | None = BagRecorder(path)
+        self.topics = [(self.add_input(topic, msgtype, best_effort), msgtype)
+                       for topic, msgtype, best_effort in RECORDED]
+        self.begin(upstream_of(RECORDER, sc.split))
+
+    def _write(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
+        bag = self.bag
+        if bag is None:
+            return
+        for topic, msgtype in self.topics:
+            for data in messages.get(topic, []):
+                bag.write(topic, msgtype, data, self._log_time(data, msgtype, stamp))
+
+    def _log_time(self, data: bytes, msgtype: str, stamp: int) -> int:
+        if msgtype == T_STRING:
+            return stamp
+        msg: Any = self.msgs.deserialize(data, msgtype)
+        if msgtype == T_SCAN:
+            return stamp_ns(msg.scan_time)
+        return stamp_ns(msg.clock if msgtype == T_CLOCK else msg.header.stamp)
+
+    def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
+        self._write(stamp, messages)
+
+    def on_final(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
+        self._write(stamp, messages)
+        self.close()
+
+    def close(self) -> None:
+        if self.bag is not None:
+            self.bag.close()
+            self.get_logger().info(f"bag closed: {self.bag.path} ({sum(self.bag.counts.values())} messages)")
+            self.bag = None
+
+    def destroy_node(self) -> None:
+        self.close()
+        super().destroy_node()
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    return run_node(Recorder, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

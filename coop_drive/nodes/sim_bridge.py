@@ -1,0 +1,223 @@
+"""The simulator bridge: owns the world (SUMO) and the sensor models, publishes /clock, ground truth, the ego's
+odometry and sensor scans, and advances the world only after the stack has reported the step (synchronous
+stepping). Writes metrics.json at the end of the run.
+
+Order inside one step, as in the in-process runtime: world tick, ground truth, sensors (every scan due in
+[t, t + step)), then the stack (MEC publication, link deliveries due by t, vehicle planning), then the
+vehicle's speed command is applied and the world ticks again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from functools import partial
+from pathlib import Path
+
+from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
+
+from coop_drive.bag.messages import (
+    T_CLOCK,
+    T_OBJECT_LIST,
+    T_ODOM,
+    T_PATH,
+    T_SCAN,
+    T_STRING,
+    T_TWIST_STAMPED,
+    T_V2X,
+    frame_bytes,
+    stamp_ns,
+)
+from coop_drive.bag.recorder import bag_config
+from coop_drive.eval.metrics import MetricsRecorder, V2xRecorder, write_metrics
+from coop_drive.nodes.base import SteppedNode, run_node
+from coop_drive.nodes.topology import RECORDER, stack_nodes, upstream_of
+from coop_drive.rng import stream
+from coop_drive.runtime.scheduler import EventScheduler
+from coop_drive.scenario import Split
+from coop_drive.scenario.model import ActorSpec
+from coop_drive.sensors.object_sensor import ObjectSensor
+from coop_drive.units import s_to_ns
+from coop_drive.world.collision import ego_collisions
+from coop_drive.world.sumo_backend import SumoWorld
+
+
+class SimBridge(SteppedNode):
+    """Drives the world one step at a time."""
+
+    def __init__(self) -> None:
+        super().__init__("sim_bridge")
+        self.declare_scenario_parameters()
+        d = ParameterDescriptor
+        self.declare_parameter("output_dir", "", d(description="directory for metrics.json and run.json; "
+                                                               "empty: none written"))
+        self.declare_parameter("require", [""], d(description="nodes that must be up before the first step; "
+                                                              "empty: the stack of the split and the recorder"))
+        self.declare_parameter("startup_timeout_s", 60.0, d(description="wall time [s] to wait for the nodes"))
+        self.scenario = self.load_scenario()
+        sc = self.scenario
+        self._out = str(self.get_parameter("output_dir").value)
+        required = [n for n in self.get_parameter("require").value if n]
+        self._required = set(required or [*stack_nodes(sc.split)[1:], RECORDER])
+        self._startup_timeout_s = float(self.get_parameter("startup_timeout_s").value)
+        self._seen: set[str] = set()
+        self._t0_wall = time.monotonic()
+
+        self.t_clock = self.add_output("/clock", T_CLOCK)
+        self.t_config = self.add_output("run/config", T_STRING)
+        self.t_route = self.add_output("run/route", T_PATH)
+        self.t_truth = self.add_output("ground_truth/objects", T_OBJECT_LIST)
+        self.t_odom = self.add_output("vehicle/odom", T_ODOM)
+        self.t_onboard = self.add_output("vehicle/detections", T_SCAN)
+        self.t_roadside = self.add_output("mec/detections", T_SCAN)
+        self.t_cmd = self.add_input("vehicle/speed_command", T_TWIST_STAMPED)
+        self.t_sent = self.add_input("mec/v2x_out", T_V2X, best_effort=True)
+        self.t_delivered = self.add_input("vehicle/v2x_in", T_V2X, best_effort=True)
+        self.begin(upstream_of("/sim_bridge", sc.split))
+
+        self.world = SumoWorld()
+        self.world.start(sc)
+        self.ego_id = sc.ego.actor_id
+        buildings = self.world.buildings()
+        self.route = self.world.ego_route_path()
+        self.metrics_recorder = MetricsRecorder(self.ego_id)
+        self.metrics = self.metrics_recorder.metrics
+        self.v2x = V2xRecorder()
+        self.start_ns, self.step_ns = s_to_ns(self.world.time_s), s_to_ns(sc.step_s)
+        self.end_ns = self.start_ns + s_to_ns(sc.duration_s)
+        self.pending: list[ActorSpec] = list(sc.actors)
+        # Sensor scans on the in-process runtime's scheduler, so that scans due at one instant run in its order.
+        self.sensor_events = EventScheduler()
+        self.sensor_events.now_ns = self.start_ns
+        sides = [("vehicle", "onboard/", sc.onboard_sensors)]
+        if sc.split is not Split.ONBOARD:
+            sides.append(("mec", "roadside/", sc.roadside_sensors))
+        for side, prefix, specs in sides:
+            for spec in specs:
+                sensor = ObjectSensor(spec, buildings, stream(sc.seed, prefix + spec.sensor_id))
+                self.sensor_events.every(self.start_ns, s_to_ns(1.0 / spec.rate_hz), 0,
+                                         partial(self._scan, side, sensor))
+        self.states = self.world.actor_states()
+        self._first = True
+        self.get_logger().info(f"{sc.name}: split {sc.split.value}; waiting for {sorted(self._required)}")
+
+    # --- start-up ----------------------------------------------------------------------------
+    def on_hello(self, node: str) -> None:
+        if self._first and node not in self._seen:
+            self._seen.add(node)
+            if self._required <= self._seen:
+                self._first = False
+                self._observe()
+                self._spawn_due()
+                self._emit_step(first=True)
+
+    def _watchdog(self) -> None:
+        if self._first and time.monotonic() - self._t0_wall > self._startup_timeout_s:
+            missing = sorted(self._required - self._seen)
+            self.get_logger().error(f"nodes did not come up within {self._startup_timeout_s:.0f} s: {missing}")
+            self.exit_code, self.finished = 1, True
+            self.world.close()
+            return
+        super()._watchdog()
+        if self.finished and self.exit_code:
+            self._finish(aborted=True)
+
+    # --- one step ----------------------------------------------------------------------------
+    def _observe(self) -> None:
+        w = self.world
+        self.states = w.actor_states()
+        time_s = w.time_s
+        self.metrics_recorder.on_step(time_s, self.states, ego_collisions(self.states, self.ego_id))
+        if w.ego_arrived() and self.metrics.ego_travel_time_s is None:
+            self.metrics.ego_travel_time_s = time_s - self.start_ns / 1e9
+
+    def _spawn_due(self) -> None:
+        travelled = self.world.ego_travelled_m()
+        for spec in list(self.pending):
+            if (spec.depart_time_s is not None and self.world.time_s >= spec.depart_time_s) or (
+                    spec.trigger_ego_travelled_m is not None and travelled >= spec.trigger_ego_travelled_m):
+                self.world.spawn_actor(spec)
+                self.pending.remove(spec)
+
+    def _publish_world(self, t: int) -> None:
+        self.publish(self.t_clock, self.msgs.clock(t))
+        self.publish(self.t_truth, self.msgs.ground_truth(t, self.states))
+        ego = self.states.get(self.ego_id)
+        if ego is not None:
+            self.publish(self.t_odom, self.msgs.odometry(t, ego))
+
+    def _emit_step(self, first: bool = False) -> None:
+        t = s_to_ns(self.world.time_s)
+        if first:
+            config = bag_config(self.scenario, {"scenario": self.scenario.name, "split": self.scenario.split.value,
+                                                "seed": self.scenario.seed}, "ros")
+            self.publish(self.t_config, self.msgs.string(json.dumps(config, sort_keys=True)))
+            self.publish(self.t_route, self.msgs.route(t, self.route))
+        self._publish_world(t)
+        self.sensor_events.run_until(t + self.step_ns - 1)  # every scan due in [t, t + step)
+        self.report_step(t)
+
+    def _scan(self, side: str, sensor: ObjectSensor, scan_ns: int) -> None:
+        detections = sensor.sense(self.world.time_s, self.ego_id if side == "vehicle" else None, self.states)
+        topic = self.t_onboard if side == "vehicle" else self.t_roadside
+        self.publish(topic, self.msgs.detections(s_to_ns(self.world.time_s), sensor.spec.sensor_id, detections,
+                                                 scan_ns))
+
+    def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
+        """The stack has finished step ``stamp``: account V2X, apply the command, tick, publish the next step."""
+        for _ in messages[self.t_sent]:
+            self.metrics.v2x_frames_sent += 1
+            self.v2x.frames_sent += 1
+        for data in messages[self.t_delivered]:
+            msg = self.msgs.deserialize(data, T_V2X)
+            self.metrics.v2x_frames_delivered += 1
+            self.v2x.on_delivered(stamp_ns(msg.header.stamp), stamp_ns(msg.generation_stamp), len(frame_bytes(msg)))
+        self.v2x.frames_in_flight = 0
+        self.v2x.on_plan(stamp)
+        for data in messages[self.t_cmd]:
+            cmd = self.msgs.deserialize(data, T_TWIST_STAMPED)
+            self.world.command_ego_speed(float(cmd.twist.linear.x))
+        next_ns = stamp + self.step_ns
+        if next_ns > self.end_ns:
+            self._final(stamp)
+            return
+        self.world.tick()
+        self._observe()
+        self._spawn_due()
+        if self.metrics.collision or self.world.ego_arrived():
+            self._final(s_to_ns(self.world.time_s), publish_world=True)
+            return
+        self._emit_step()
+
+    def _final(self, t: int, publish_world: bool = False) -> None:
+        if publish_world:
+            self._publish_world(t)
+        self.report_step(t, final=True)
+        self._finish(aborted=False)
+
+    def _finish(self, aborted: bool) -> None:
+        m = self.metrics
+        m.sim_time_s = self.world.time_s - self.start_ns / 1e9
+        self.v2x.fill(m)
+        m.wall_time_s = time.monotonic() - self._t0_wall
+        self.world.close()
+        if self._out:
+            out = Path(self._out)
+            out.mkdir(parents=True, exist_ok=True)
+            write_metrics(m, out / "metrics.json")
+            (out / "run.json").write_text(json.dumps(
+                {"runtime": "ros", "scenario_file": str(self.scenario.source_path), "split": self.scenario.split.value,
+                 "seed": self.scenario.seed, "link": self.scenario.link.describe(), "aborted": aborted},
+                indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        self.get_logger().info(f"run {'ABORTED' if aborted else 'finished'} at {m.sim_time_s:.2f} s: collision "
+                               f"{m.collision}, min TTC {m.min_ttc_s:.2f} s")
+        self.finished = True
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    return run_node(SimBridge, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

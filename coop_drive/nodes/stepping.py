@@ -1,0 +1,95 @@
+"""Synchronous stepping, ROS-free: which inputs of a simulation step a node holds, and when it holds all.
+
+Every node of the ROS 2 runtime ends each step by publishing a ``StepStatus``: the step's time and, per
+topic, how many messages it published during the step. A downstream node buffers its inputs per topic
+(first in, first out: one writer's messages on one topic arrive in order) and runs the step once every
+upstream node has reported the step and, for each of its input topics, it holds as many messages as the
+upstream nodes counted. Nothing depends on the order in which DDS delivers different topics, so a ROS run is
+reproducible (as CARLA's synchronous mode makes a CARLA run reproducible).
+
+On a best-effort topic a message lost by DDS never arrives; ``take(..., allow_missing=True)`` then gives what
+is there, and ``missing`` says what was not.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """One upstream node's StepStatus."""
+
+    node: str
+    stamp_ns: int
+    counts: Mapping[str, int]
+    final: bool = False
+
+
+class StepInputs:
+    """Inputs of one node, grouped into steps by its upstream nodes' step reports."""
+
+    def __init__(self, upstream: Iterable[str], topics: Iterable[str]) -> None:
+        self.upstream = tuple(upstream)
+        self.topics = tuple(topics)
+        self._buffers: dict[str, deque[bytes]] = {t: deque() for t in self.topics}
+        self._reports: dict[str, deque[StepReport]] = {n: deque() for n in self.upstream}
+        self.messages_missing = 0  # counted but never received (best-effort losses), over the whole run
+
+    def add_message(self, topic: str, data: bytes) -> None:
+        self._buffers[topic].append(data)
+
+    def add_report(self, report: StepReport) -> None:
+        """Reports of nodes that are not upstream are ignored."""
+        queue = self._reports.get(report.node)
+        if queue is not None:
+            queue.append(report)
+
+    def next_stamp_ns(self) -> int | None:
+        """Time of the oldest step reported by every upstream node, or None."""
+        if not self.upstream or any(not q for q in self._reports.values()):
+            return None
+        stamps = {q[0].stamp_ns for q in self._reports.values()}
+        return min(stamps)
+
+    def _expected(self) -> dict[str, int]:
+        expected = dict.fromkeys(self.topics, 0)
+        for queue in self._reports.values():
+            for topic, count in queue[0].counts.items():
+                if topic in expected:
+                    expected[topic] += count
+        return expected
+
+    def missing(self) -> dict[str, int]:
+        """Per topic, how many messages of the next step are still missing (empty when complete)."""
+        if self.next_stamp_ns() is None:
+            return {}
+        return {t: n - len(self._buffers[t]) for t, n in self._expected().items() if len(self._buffers[t]) < n}
+
+    def ready(self) -> bool:
+        return self.next_stamp_ns() is not None and not self.missing()
+
+    def is_final(self) -> bool:
+        """True when an upstream node's next report is its last."""
+        return any(q and q[0].final for q in self._reports.values())
+
+    def take(self, allow_missing: bool = False) -> tuple[int, dict[str, list[bytes]]]:
+        """Remove and return (step time [ns], messages per topic) of the next step."""
+        stamp = self.next_stamp_ns()
+        if stamp is None:
+            raise RuntimeError("no step reported by every upstream node yet")
+        missing = self.missing()
+        if missing and not allow_missing:
+            raise RuntimeError(f"step {stamp} ns incomplete: missing {missing}")
+        out: dict[str, list[bytes]] = {}
+        for topic, count in self._expected().items():
+            buf = self._buffers[topic]
+            out[topic] = [buf.popleft() for _ in range(min(count, len(buf)))]
+        self.messages_missing += sum(missing.values())
+        for queue in self._reports.values():
+            if queue[0].stamp_ns != stamp:
+                raise RuntimeError(f"upstream nodes disagree on the next step: {queue[0].stamp_ns} vs {stamp} ns")
+            queue.popleft()
+        return stamp, out
