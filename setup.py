@@ -50,6 +50,12 @@ setup(
     entry_points={
         "console_scripts": [
             "coop-drive = coop_drive.cli.main:main",
+            # ROS 2 nodes (coop_drive/nodes), started by the launch files in launch/
+            "sim_bridge = coop_drive.nodes.sim_bridge:main",
+            "vehicle = coop_drive.nodes.vehicle:main",
+            "mec_perception = coop_drive.nodes.mec_perception:main",
+            "link_relay = coop_drive.nodes.link_relay:main",
+            "recorder = coop_drive.nodes.recorder:main",
         ],
     },
 )

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from coop_drive.bag.reader import BagReadError, bag_info
+from coop_drive.launching.runner import LaunchRunner
+from coop_drive.launching.xml_launch import LaunchFileError, load_launch_file
 
 EXIT_BAD_INPUT = 2
 
@@ -38,9 +40,62 @@ def run_bag(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
+    """`launch FILE [name:=value ...] [--timeout S]`."""
+    parser.add_argument("file", type=Path, help="XML launch file (e.g. launch/occluded_intersection.launch.xml)")
+    parser.add_argument("arguments", nargs="*", metavar="name:=value", help="launch arguments")
+    parser.add_argument("--timeout", type=float, default=None, metavar="S",
+                        help="shut the launch down after S seconds of wall time (default: none)")
+
+
+def parse_launch_arguments(items: list[str]) -> tuple[dict[str, str], str | None]:
+    """name:=value items -> dict, or an error message."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition(":=")
+        if not sep or not name:
+            return {}, f"launch argument '{item}': expected name:=value"
+        out[name] = value
+    return out, None
+
+
+def validate_launch_arguments(args: argparse.Namespace) -> str | None:
+    if not args.file.is_file():
+        return f"{args.file}: no such launch file"
+    if args.timeout is not None and not args.timeout > 0:
+        return f"--timeout must be > 0, got {args.timeout}"
+    return parse_launch_arguments(args.arguments)[1]
+
+
+def run_launch(args: argparse.Namespace) -> int:
+    arguments, _ = parse_launch_arguments(args.arguments)
+    try:
+        nodes = load_launch_file(args.file, arguments)
+    except LaunchFileError as exc:
+        print(f"coop-drive: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    runner = LaunchRunner(nodes)
+    try:
+        runner.start()
+    except LaunchFileError as exc:
+        runner.shutdown()
+        print(f"coop-drive: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        status = runner.wait(args.timeout)
+    except KeyboardInterrupt:
+        runner.shutdown()
+        status = 130
+    for line in runner.report:
+        print(f"coop-drive: launch: {line}", file=sys.stderr)
+    return status
+
+
 # (name, help, add_arguments, validate, run) of each command, registered by coop_drive.cli.main.
 ROS_COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None],
                          Callable[[argparse.Namespace], str | None], Callable[[argparse.Namespace], int]]] = [
+    ("launch", "run an XML launch file's nodes as processes (`launch FILE [name:=value ...]`)",
+     add_launch_arguments, validate_launch_arguments, run_launch),
     ("bag", "inspect a rosbag2 bag (`bag info BAG`: topics and message counts)",
      add_bag_arguments, validate_bag_arguments, run_bag),
 ]

@@ -18,6 +18,7 @@ from typing import Any
 import rclpy
 from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
 from rclpy.clock import Clock, ClockType
+from rclpy.duration import Duration
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
@@ -113,6 +114,13 @@ class SteppedNode(Node):
         self._status_pub.publish(self.msgs.serialize(status))
         self._counts = dict.fromkeys(self._counts, 0)
         self._last_progress = time.monotonic()
+
+    def flush(self, timeout_s: float) -> None:
+        """Wait (at most timeout_s in all) until reliable subscribers have acknowledged every message."""
+        end = time.monotonic() + timeout_s
+        for pub in [self._status_pub, *(p for p, _ in self._outputs.values())]:
+            remaining = max(end - time.monotonic(), 0.0)
+            pub.wait_for_all_acked(Duration(nanoseconds=int(remaining * 1e9)))
 
     # --- callbacks: store, then run what is complete -----------------------------------------
     def _hello(self) -> None:
@@ -222,10 +230,15 @@ class SteppedNode(Node):
 
 
 def spin_until_finished(node: SteppedNode) -> int:
-    """Spin a node (single-threaded) until it has finished its run or ROS shuts down; its exit status."""
+    """Spin a node (single-threaded) until it has finished its run or ROS shuts down; its exit status.
+
+    Before returning, waits until every reliable subscriber has acknowledged what the node published: a
+    node that exits right after its last report must not take that report with it.
+    """
     try:
         while rclpy.ok() and not node.finished:
             rclpy.spin_once(node, timeout_sec=0.1)
+        node.flush(timeout_s=5.0)
     except KeyboardInterrupt:
         return 130
     return node.exit_code

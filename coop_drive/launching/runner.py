@@ -1,0 +1,147 @@
+"""Runs the nodes of a launch file as separate processes, as ``ros2 launch`` does.
+
+Each node's output is prefixed with its name. The launch ends when every process has exited, or when a node
+marked ``on_exit="shutdown"`` exits. A node that dies by a signal or with a non-zero status is reported
+(name, pid, signal or status) and the launch shuts down: every other process gets SIGINT (then SIGTERM,
+then SIGKILL after a grace period), so the recorder closes its bag and nothing hangs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import IO
+
+from coop_drive.launching.xml_launch import LaunchFileError, NodeAction
+
+
+def resolve_executable(package: str, executable: str) -> list[str]:
+    """Command for ``pkg``/``exec``: <prefix>/lib/<pkg>/<exec> (ROS layout), else the console_scripts entry."""
+    prefixes = [p for p in os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep) if p] + [sys.prefix]
+    for prefix in prefixes:
+        candidate = Path(prefix) / "lib" / package / executable
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return [str(candidate)]
+    for entry in metadata.entry_points(group="console_scripts", name=executable):
+        if entry.module.split(".")[0] == package:
+            code = f"import sys; from {entry.module} import {entry.attr}; sys.exit({entry.attr}())"
+            return [sys.executable, "-c", code]
+    raise LaunchFileError(f"executable '{executable}' of package '{package}' not found")
+
+
+@dataclass
+class ProcessOutcome:
+    label: str
+    pid: int
+    returncode: int | None
+
+    def describe(self) -> str:
+        rc = self.returncode
+        if rc is None:
+            return f"{self.label} (pid {self.pid}) still running"
+        if rc < 0:
+            return f"{self.label} (pid {self.pid}) was killed by {signal.Signals(-rc).name}"
+        return f"{self.label} (pid {self.pid}) exited with status {rc}"
+
+    @property
+    def failed(self) -> bool:
+        return self.returncode not in (0, None, -signal.SIGINT, 130)
+
+
+class LaunchRunner:
+    """Starts the nodes, relays their output, supervises them."""
+
+    def __init__(self, nodes: Sequence[NodeAction], grace_s: float = 10.0, out: IO[str] | None = None) -> None:
+        self.nodes = list(nodes)
+        self.grace_s = grace_s
+        self.out = out or sys.stdout
+        self._procs: list[tuple[NodeAction, subprocess.Popen[str]]] = []
+        self._lock = threading.Lock()
+        self.report: list[str] = []
+
+    def _say(self, line: str) -> None:
+        with self._lock:
+            print(line, file=self.out, flush=True)
+
+    def _pump(self, label: str, stream: IO[str]) -> None:
+        for line in stream:
+            self._say(f"[{label}] {line.rstrip()}")
+
+    def start(self) -> None:
+        commands = [(n, resolve_executable(n.package, n.executable) + n.ros_arguments()) for n in self.nodes]
+        for node, cmd in commands:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                    start_new_session=True)
+            self._procs.append((node, proc))
+            self._say(f"[launch] started {node.label} (pid {proc.pid}): {node.package}/{node.executable}")
+            assert proc.stdout is not None
+            threading.Thread(target=self._pump, args=(node.label, proc.stdout), daemon=True).start()
+
+    def pid_of(self, label: str) -> int:
+        return next(p.pid for n, p in self._procs if n.label == label)
+
+    def wait(self, timeout_s: float | None = None) -> int:
+        """Supervise until done; 0 when every process ended cleanly, 1 otherwise."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        reported: set[int] = set()
+        failed = False
+        while True:
+            running = [(n, p) for n, p in self._procs if p.poll() is None]
+            shutdown_reason = None
+            for node, proc in self._procs:
+                if proc.returncode is None or proc.pid in reported:
+                    continue
+                reported.add(proc.pid)
+                outcome = ProcessOutcome(node.label, proc.pid, proc.returncode)
+                if outcome.failed:
+                    failed = True
+                    shutdown_reason = f"process {outcome.describe()}"
+                    self.report.append(shutdown_reason)
+                    self._say(f"[launch] ERROR: {shutdown_reason}; shutting the launch down")
+                else:
+                    self._say(f"[launch] {outcome.describe()}")
+                    if node.on_exit_shutdown:
+                        shutdown_reason = f"{node.label} exited (on_exit=shutdown)"
+            if not running:
+                break
+            if shutdown_reason is not None:
+                self.shutdown()
+                continue
+            if deadline is not None and time.monotonic() > deadline:
+                self.report.append(f"launch timed out after {timeout_s:.0f} s")
+                self._say(f"[launch] ERROR: timed out after {timeout_s:.0f} s; shutting down")
+                failed = True
+                self.shutdown()
+                continue
+            time.sleep(0.05)
+        for node, proc in self._procs:
+            if proc.pid not in reported:
+                outcome = ProcessOutcome(node.label, proc.pid, proc.returncode)
+                failed = failed or outcome.failed
+                self._say(f"[launch] {outcome.describe()}")
+        return 1 if failed else 0
+
+    def shutdown(self) -> None:
+        """SIGINT every running process, then SIGTERM, then SIGKILL, each after the grace period."""
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+            running = [p for _, p in self._procs if p.poll() is None]
+            if not running:
+                return
+            for proc in running:
+                try:
+                    proc.send_signal(sig)
+                except ProcessLookupError:
+                    pass
+            end = time.monotonic() + self.grace_s
+            while time.monotonic() < end and any(p.poll() is None for p in running):
+                time.sleep(0.05)
+            if sig is not signal.SIGKILL and any(p.poll() is None for p in running):
+                self._say(f"[launch] processes still running after {sig.name}; escalating")
