@@ -9,7 +9,8 @@ offloaded plan) and ``onboard`` (on its own sensors only). The level decides the
   (``onboard``) for the lead time; the driver takes over after a reaction time; a driver who has not taken
   over when the lead time runs out gets a minimal-risk manoeuvre.
 - L2: the system holds the speed (cruise) and warns; the driver brakes. A warning goes out when the system's
-  decision brakes harder than ``warning_decel_mps2``; the driver complies with probability
+  decision brakes harder than ``warning_decel_mps2`` and stays on ``warning_hold_s`` after the last such
+  cycle (so that a flickering decision does not restart the driver's reaction); the driver complies with probability
   ``compliance_probability`` and, after a reaction time, follows the recommended deceleration. The driver
   also reacts to hazards seen with their own eyes (the ``onboard`` picture), after a reaction time.
 
@@ -48,7 +49,8 @@ class DriverConfig:
     reaction_log_sd: float = 0.35
     compliance_probability: float = 0.9
     takeover_lead_s: float = 4.0  # L3: time between takeover request and minimal-risk manoeuvre
-    warning_decel_mps2: float = 1.0  # L2: warn when the system would brake harder than this
+    warning_decel_mps2: float = 1.0  # L2: warn when the system would brake harder than this...
+    warning_hold_s: float = 1.5  # ...and keep warning this long after the last such cycle (no flicker)
     hazard_decel_mps2: float = 1.0  # a driver perceives a hazard when braking harder than this is needed
 
 
@@ -94,6 +96,7 @@ class AutomationController:
         self._takeover_at_s = math.inf
         self._mrm_at_s = math.inf
         self._warning = _Reaction()
+        self._warning_until_s = -math.inf
         self._hazard = _Reaction()
         self.warnings_issued = 0
         self.takeover_requested_at_s: float | None = None
@@ -136,7 +139,9 @@ class AutomationController:
         """A driver at the wheel: the system holds the speed; the driver brakes for warnings and for what
         they see, each after a reaction time."""
         driver = self.driver
-        warning_active = warn and system_accel_mps2 < -driver.warning_decel_mps2
+        if warn and system_accel_mps2 < -driver.warning_decel_mps2:
+            self._warning_until_s = now_s + driver.warning_hold_s
+        warning_active = warn and now_s < self._warning_until_s
         if warning_active and self._warning.onset_s is None:
             self.warnings_issued += 1
             complies = bool(self._rng.random() < driver.compliance_probability)

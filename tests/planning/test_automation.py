@@ -75,3 +75,13 @@ def test_supervisor_detects_staleness_within_its_limit():
     assert state.age_s == pytest.approx(0.55)
     assert not sup.update(1.5, 1.45).degraded  # fresh again
     assert not Supervisor(uses_v2x=False, max_age_s=0.5, start_s=0.0).update(10.0, None).degraded
+
+
+def test_l2_warning_does_not_flicker_off_and_restart_the_reaction():
+    # the system's decision alternates around the warning threshold: one episode, one reaction
+    ctrl = AutomationController(AutomationLevel.L2, EgoLimits(), np.random.default_rng(0),
+                                DriverConfig(compliance_probability=1.0))
+    outs = [ctrl.step(k * DT, -1.5 if k % 2 else -0.8, 0.0, 0.5, degraded=False) for k in range(100)]
+    assert ctrl.warnings_issued == 1
+    assert all(c.warning for c in outs)
+    assert any(c.accel_mps2 < 0 for c in outs)  # the driver did start braking
