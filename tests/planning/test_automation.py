@@ -83,5 +83,5 @@ def test_l2_warning_does_not_flicker_off_and_restart_the_reaction():
                                 DriverConfig(compliance_probability=1.0))
     outs = [ctrl.step(k * DT, -1.5 if k % 2 else -0.8, 0.0, 0.5, degraded=False) for k in range(100)]
     assert ctrl.warnings_issued == 1
-    assert all(c.warning for c in outs)
+    assert all(c.warning for c in outs[1:])  # from the first cycle above the threshold on
     assert any(c.accel_mps2 < 0 for c in outs)  # the driver did start braking
