@@ -98,7 +98,11 @@ class RunRecorder:
         self._put("/mec/v2x_out", T_V2X, self.msgs.v2x_frame(send_ns, frame), send_ns)
 
     def on_v2x_delivered(self, time_ns: int, frame: bytes) -> None:
-        self._put("/vehicle/v2x_in", T_V2X, self.msgs.v2x_frame(time_ns, frame), time_ns)
+        self.on_frame("/vehicle/v2x_in", time_ns, frame)
+
+    def on_frame(self, topic: str, time_ns: int, frame: bytes) -> None:
+        """A V2X frame sent (``*/v2x_out``, at send time) or delivered (``*/v2x_in``, at due time)."""
+        self._put(topic, T_V2X, self.msgs.v2x_frame(time_ns, frame), time_ns)
 
     def on_plan(self, time_ns: int, time_s: float, fused: Sequence[ObjectEstimate], speed_mps: float) -> None:
         self._put("/vehicle/objects", T_OBJECT_LIST, self.msgs.objects(time_ns, s_to_ns(time_s), "vehicle", fused),

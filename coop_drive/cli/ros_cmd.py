@@ -12,8 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from coop_drive.bag.reader import BagReadError, bag_info
+from coop_drive.bag.replay import Tolerance, replay_bag
 from coop_drive.launching.runner import LaunchRunner
 from coop_drive.launching.xml_launch import LaunchFileError, load_launch_file
+from coop_drive.scenario import ScenarioError
 
 EXIT_BAD_INPUT = 2
 
@@ -91,11 +93,45 @@ def run_launch(args: argparse.Namespace) -> int:
     return status
 
 
+def add_replay_arguments(parser: argparse.ArgumentParser) -> None:
+    """`replay BAG [--scenario FILE] [--speed-tol MPS] [--position-tol M]`."""
+    parser.add_argument("bag", type=Path, help="rosbag2 directory written by a coop_drive run")
+    parser.add_argument("--scenario", type=Path, default=None,
+                        help="scenario file (default: the one the bag names, else scenarios/<its name>)")
+    parser.add_argument("--speed-tol", type=float, default=1e-6, metavar="MPS",
+                        help="tolerance on speed commands [m/s] (default 1e-6)")
+    parser.add_argument("--position-tol", type=float, default=1e-6, metavar="M",
+                        help="tolerance on fused object states [m, m/s] (default 1e-6)")
+
+
+def validate_replay_arguments(args: argparse.Namespace) -> str | None:
+    if not args.bag.is_dir():
+        return f"{args.bag}: no such bag directory"
+    if args.scenario is not None and not args.scenario.is_file():
+        return f"{args.scenario}: no such scenario file"
+    if not (args.speed_tol >= 0 and args.position_tol >= 0):
+        return "tolerances must be >= 0"
+    return None
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    """0: outputs match; 1: a mismatch beyond tolerance; 2: not a readable coop_drive bag."""
+    try:
+        result = replay_bag(args.bag, args.scenario, Tolerance(args.speed_tol, args.position_tol))
+    except (BagReadError, ScenarioError) as exc:
+        print(f"coop-drive: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(result.format())
+    return 0 if result.ok else 1
+
+
 # (name, help, add_arguments, validate, run) of each command, registered by coop_drive.cli.main.
 ROS_COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None],
                          Callable[[argparse.Namespace], str | None], Callable[[argparse.Namespace], int]]] = [
     ("launch", "run an XML launch file's nodes as processes (`launch FILE [name:=value ...]`)",
      add_launch_arguments, validate_launch_arguments, run_launch),
+    ("replay", "replay a bag's inputs through the cores and compare their outputs (non-zero on a mismatch)",
+     add_replay_arguments, validate_replay_arguments, run_replay),
     ("bag", "inspect a rosbag2 bag (`bag info BAG`: topics and message counts)",
      add_bag_arguments, validate_bag_arguments, run_bag),
 ]

@@ -120,7 +120,10 @@ class SteppedNode(Node):
         end = time.monotonic() + timeout_s
         for pub in [self._status_pub, *(p for p, _ in self._outputs.values())]:
             remaining = max(end - time.monotonic(), 0.0)
-            pub.wait_for_all_acked(Duration(nanoseconds=int(remaining * 1e9)))
+            try:
+                pub.wait_for_all_acked(Duration(nanoseconds=int(remaining * 1e9)))
+            except Exception:  # the context is already shut down (Ctrl-C): nothing more to deliver
+                return
 
     # --- callbacks: store, then run what is complete -----------------------------------------
     def _hello(self) -> None:

@@ -44,9 +44,10 @@ class LinkRelay(SteppedNode):
         for topic_in, (link, topic_out) in self.directions.items():
             for data in messages[topic_in]:
                 msg = self.msgs.deserialize(data, T_V2X)
-                due_ns = link.transmit(stamp_ns(msg.header.stamp), frame_bytes(msg))
-                if due_ns is not None:
-                    heapq.heappush(self._held, (due_ns, next(self._order), topic_out, frame_bytes(msg)))
+                sent = link.send(stamp_ns(msg.header.stamp), frame_bytes(msg))  # may corrupt the bytes
+                if sent is not None:
+                    due_ns, arrived = sent
+                    heapq.heappush(self._held, (due_ns, next(self._order), topic_out, arrived))
         while self._held and self._held[0][0] <= stamp:
             due_ns, _, topic_out, frame = heapq.heappop(self._held)
             self.publish(topic_out, self.msgs.v2x_frame(due_ns, frame))

@@ -155,7 +155,7 @@ class SimBridge(SteppedNode):
             self.publish(self.t_config, self.msgs.string(json.dumps(config, sort_keys=True)))
             self.publish(self.t_route, self.msgs.route(t, self.route))
         self._publish_world(t)
-        self.sensor_events.run_until(t + self.step_ns - 1)  # every scan due in [t, t + step)
+        self.sensor_events.run_until(min(t + self.step_ns - 1, self.end_ns))  # scans due in [t, t + step)
         self.report_step(t)
 
     def _scan(self, side: str, sensor: ObjectSensor, scan_ns: int) -> None:

@@ -154,13 +154,17 @@ def _run(scenario: Scenario, world: WorldBackend,
                 scheduler.at(due_ns, _P_DELIVER, lambda now_ns: receive(now_ns, arrived))
             return sent is not None
 
-        def on_uplink(_: int, frame: bytes) -> None:
+        def on_uplink(now_ns: int, frame: bytes) -> None:
             metrics.v2x_uplink_frames_delivered += 1
+            if bag is not None:
+                bag.on_frame("/mec/v2x_in", now_ns, frame)
             if mec_alive():
                 mec.on_uplink(frame)
 
-        def on_downlink(_: int, frame: bytes) -> None:
+        def on_downlink(now_ns: int, frame: bytes) -> None:
             metrics.v2x_frames_delivered += 1
+            if bag is not None:
+                bag.on_frame("/vehicle/v2x_in", now_ns, frame)
             vehicle.on_v2x(frame)
 
         def send_bsm(time_ns: int) -> None:
@@ -170,6 +174,8 @@ def _run(scenario: Scenario, world: WorldBackend,
             frame = vehicle.bsm_frame(clock.world_time_s, own.x_m, own.y_m, own.yaw_rad, own.speed_mps,
                                       own.accel_mps2)
             metrics.v2x_uplink_frames_sent += 1
+            if bag is not None:
+                bag.on_frame("/vehicle/v2x_out", time_ns, frame)
             transmit(uplink, time_ns, frame, on_uplink)
 
         scheduler.every(start_ns, s_to_ns(BSM_PERIOD_S), _P_PUBLISH, send_bsm)
@@ -187,8 +193,6 @@ def _run(scenario: Scenario, world: WorldBackend,
         def deliver_object_list(generation_ns: int) -> Callable[[int, bytes], None]:
             def handler(now_ns: int, frame: bytes) -> None:
                 v2x.on_delivered(now_ns, generation_ns, len(frame))
-                if bag is not None:
-                    bag.on_v2x_delivered(now_ns, frame)
                 on_downlink(now_ns, frame)
             return handler
 
@@ -208,6 +212,8 @@ def _run(scenario: Scenario, world: WorldBackend,
             if frame is None:
                 return
             metrics.v2x_frames_sent += 1
+            if bag is not None:
+                bag.on_frame("/mec/v2x_out", time_ns, frame)
             transmit(downlink, time_ns, frame, on_downlink)
 
         if scenario.split.plans_remotely:
@@ -221,6 +227,8 @@ def _run(scenario: Scenario, world: WorldBackend,
                     return
                 for frame in map_server.frames(time_ns):
                     metrics.v2x_frames_sent += 1
+                    if bag is not None:
+                        bag.on_frame("/mec/v2x_out", time_ns, frame)
                     transmit(downlink, time_ns, frame, on_downlink)
 
             scheduler.every(start_ns, s_to_ns(1.0 / scenario.mec_map_rate_hz), _P_PUBLISH, publish_map)

@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCENARIO = str(REPO / "scenarios" / "occluded_intersection.yaml")
 RUN_TOPICS = {"/clock", "/run/config", "/run/route", "/ground_truth/objects", "/vehicle/odom", "/vehicle/detections",
               "/mec/detections", "/mec/objects", "/mec/v2x_out", "/vehicle/v2x_in", "/vehicle/objects",
-              "/vehicle/speed_command"}
+              "/vehicle/speed_command", "/vehicle/v2x_out", "/mec/v2x_in"}  # BSM uplink in the edge splits
 
 
 def test_recorder_writes_an_mcap_bag_with_definitions(tmp_path):
