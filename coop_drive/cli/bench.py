@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from coop_drive.cli.map_cmd import add_bench_map_arguments, run_map_command, validate_map_arguments
+from coop_drive.cli.ros_cmd import ROS_BENCH
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ BENCHES: list[Bench] = [
     Bench("perception", "tracker + fusion cycle time for 10, 50, 200 objects", _add_perception,
           _validate_perception, _run_perception),
 ]
+
+BENCHES.append(Bench(*ROS_BENCH))  # bench ros (coop_drive/cli/ros_cmd.py)
 
 
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:

@@ -18,6 +18,7 @@ from coop_drive.launching.xml_launch import LaunchFileError, load_launch_file
 from coop_drive.scenario import ScenarioError
 
 EXIT_BAD_INPUT = 2
+REPO = Path(__file__).resolve().parents[2]
 
 
 def add_bag_arguments(parser: argparse.ArgumentParser) -> None:
@@ -123,6 +124,39 @@ def run_replay(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     print(result.format())
     return 0 if result.ok else 1
+
+
+def add_bench_ros_arguments(parser: argparse.ArgumentParser) -> None:
+    """`bench ros [--scenario FILE] [--split S] [--messages N]`."""
+    parser.add_argument("--scenario", type=Path, default=REPO / "scenarios" / "occluded_intersection.yaml",
+                        help="scenario for the real-time factor (default: the occluded intersection)")
+    parser.add_argument("--split", default="edge", help="split of the runs (default edge)")
+    parser.add_argument("--messages", type=int, default=1000, help="echo round trips per QoS (default 1000)")
+    parser.add_argument("--payload-bytes", type=int, default=116, help="V2X frame size (default 116: 3 objects)")
+
+
+def validate_bench_ros_arguments(args: argparse.Namespace) -> str | None:
+    if not args.scenario.is_file():
+        return f"{args.scenario}: no such scenario file"
+    if args.messages < 10 or args.payload_bytes < 0:
+        return "--messages must be >= 10 and --payload-bytes >= 0"
+    return None
+
+
+def run_bench_ros(args: argparse.Namespace) -> int:
+    from coop_drive.launching.bench import format_report, measure_hop_latency, measure_rtf
+
+    hops = [measure_hop_latency(args.messages, args.payload_bytes, best_effort) for best_effort in (False, True)]
+    rtf = measure_rtf(args.scenario, args.split, REPO / "launch" / "stack.launch.xml")
+    print(format_report(hops, rtf, args.split))
+    return 0
+
+
+# (name, help, add_arguments, validate, run) of `bench ros`, registered by coop_drive.cli.bench.
+ROS_BENCH: tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], str | None],
+                 Callable[[argparse.Namespace], int]] = (
+    "ros", "ROS 2 runtime: latency per DDS hop (median, p99) and real-time factor against in-process",
+    add_bench_ros_arguments, validate_bench_ros_arguments, run_bench_ros)
 
 
 # (name, help, add_arguments, validate, run) of each command, registered by coop_drive.cli.main.

@@ -8,6 +8,7 @@ then SIGKILL after a grace period), so the recorder closes its bag and nothing h
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -34,6 +35,10 @@ def resolve_executable(package: str, executable: str) -> list[str]:
         if entry.module.split(".")[0] == package:
             code = f"import sys; from {entry.module} import {entry.attr}; sys.exit({entry.attr}())"
             return [sys.executable, "-c", code]
+    # a stale egg-info can hide new entry points: fall back to the node module convention
+    module = f"{package}.nodes.{executable}"
+    if importlib.util.find_spec(module) is not None:
+        return [sys.executable, "-m", module]
     raise LaunchFileError(f"executable '{executable}' of package '{package}' not found")
 
 

@@ -63,6 +63,7 @@ class SimBridge(SteppedNode):
         self._startup_timeout_s = float(self.get_parameter("startup_timeout_s").value)
         self._seen: set[str] = set()
         self._t0_wall = time.monotonic()
+        self._first_step_wall: float | None = None
 
         self.t_clock = self.add_output("/clock", T_CLOCK)
         self.t_config = self.add_output("run/config", T_STRING)
@@ -108,6 +109,7 @@ class SimBridge(SteppedNode):
             self._seen.add(node)
             if self._required <= self._seen:
                 self._first = False
+                self._first_step_wall = time.monotonic()
                 self._observe()
                 self._spawn_due()
                 self._emit_step(first=True)
@@ -200,7 +202,7 @@ class SimBridge(SteppedNode):
         m = self.metrics
         m.sim_time_s = self.world.time_s - self.start_ns / 1e9
         self.v2x.fill(m)
-        m.wall_time_s = time.monotonic() - self._t0_wall
+        m.wall_time_s = time.monotonic() - (self._first_step_wall or self._t0_wall)  # start-up excluded
         self.world.close()
         if self._out:
             out = Path(self._out)
