@@ -54,6 +54,7 @@ T_OBJECT_LIST = "coop_drive_msgs/msg/ObjectList"
 T_V2X = "coop_drive_msgs/msg/V2XFrame"
 T_STEP = "coop_drive_msgs/msg/StepStatus"
 T_SCAN = "coop_drive_msgs/msg/SensorScan"
+T_MARKERS = "visualization_msgs/msg/MarkerArray"
 
 MAP_FRAME = "map"
 BASE_FRAME = "base_link"
@@ -132,6 +133,30 @@ class MessageFactory:
                                 s.width_m, np.zeros((4, 4)))
                    for i, (aid, s) in enumerate(sorted(states.items()))]
         return self._object_list(time_ns, time_ns, "ground_truth", objects)
+
+    def markers(self, time_ns: int, states: Mapping[str, ActorState], ego_id: str) -> Any:
+        """A live view: one box per actor (the ego blue, others grey), replacing the previous view."""
+        t = self._t
+        marker_cls = t["visualization_msgs/msg/Marker"]
+
+        def one(i: int, aid: str, s: ActorState) -> Any:
+            rgba = (0.1, 0.4, 1.0, 0.9) if aid == ego_id else (0.6, 0.6, 0.6, 0.9)
+            color = t["std_msgs/msg/ColorRGBA"](r=rgba[0], g=rgba[1], b=rgba[2], a=rgba[3])
+            return marker_cls(
+                header=self.header(time_ns), ns="actors", id=i, type=marker_cls.CUBE, action=marker_cls.ADD,
+                pose=self._pose(s.x_m, s.y_m, s.yaw_rad), scale=self._vector(s.length_m, s.width_m, 1.5),
+                color=color, lifetime=t["builtin_interfaces/msg/Duration"](sec=0, nanosec=0), frame_locked=False,
+                points=[], colors=[], texture_resource="",
+                texture=t["sensor_msgs/msg/CompressedImage"](header=self.header(0, ""), format="",
+                                                             data=np.zeros(0, dtype=np.uint8)),
+                uv_coordinates=[], text=aid, mesh_resource="",
+                mesh_file=t["visualization_msgs/msg/MeshFile"](filename="", data=np.zeros(0, dtype=np.uint8)),
+                mesh_use_embedded_materials=False)
+
+        clear = marker_cls(**{**one(0, "", next(iter(states.values()))).__dict__, "action": marker_cls.DELETEALL}) \
+            if states else None
+        items = [one(i, aid, s) for i, (aid, s) in enumerate(sorted(states.items()))]
+        return t[T_MARKERS](markers=([clear] if clear is not None else []) + items)
 
     def odometry(self, time_ns: int, ego: ActorState) -> Any:
         t = self._t

@@ -19,6 +19,7 @@ from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untype
 
 from coop_drive.bag.messages import (
     T_CLOCK,
+    T_MARKERS,
     T_OBJECT_LIST,
     T_ODOM,
     T_PATH,
@@ -69,6 +70,7 @@ class SimBridge(SteppedNode):
         self.t_config = self.add_output("run/config", T_STRING)
         self.t_route = self.add_output("run/route", T_PATH)
         self.t_truth = self.add_output("ground_truth/objects", T_OBJECT_LIST)
+        self.t_markers = self.add_output("ground_truth/markers", T_MARKERS)  # live view (RViz), not recorded
         self.t_odom = self.add_output("vehicle/odom", T_ODOM)
         self.t_onboard = self.add_output("vehicle/detections", T_SCAN)
         self.t_roadside = self.add_output("mec/detections", T_SCAN)
@@ -145,6 +147,7 @@ class SimBridge(SteppedNode):
     def _publish_world(self, t: int) -> None:
         self.publish(self.t_clock, self.msgs.clock(t))
         self.publish(self.t_truth, self.msgs.ground_truth(t, self.states))
+        self.publish(self.t_markers, self.msgs.markers(t, self.states, self.ego_id))
         ego = self.states.get(self.ego_id)
         if ego is not None:
             self.publish(self.t_odom, self.msgs.odometry(t, ego))

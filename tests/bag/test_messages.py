@@ -65,3 +65,21 @@ def test_odometry_round_trip(msgs):
     back = msgs.deserialize(msgs.serialize(msgs.odometry(7_000_000_000, ego)), "nav_msgs/msg/Odometry")
     assert odometry_from_msg(back) == (7.0, 3.5, -40.25, 12.5)
     assert back.header.frame_id == "map" and back.child_frame_id == "base_link"
+
+
+def test_rclpy_reads_our_cdr_and_writes_the_same_bytes(msgs):
+    """What the nodes publish as serialized bytes is an ordinary message to any rclpy subscriber."""
+    from rclpy.serialization import deserialize_message, serialize_message
+    from visualization_msgs.msg import MarkerArray
+
+    from coop_drive_msgs.msg import SensorScan
+
+    det = Detection.position_velocity(2.0, "front", 1.5, 2.5, 3.0, 4.0, 0.3, 0.2)
+    data = msgs.serialize(msgs.detections(2_000_000_000, "front", [det], 2_010_000_000))
+    scan = deserialize_message(data, SensorScan)
+    assert scan.sensor_id == "front" and scan.scan_time.nanosec == 10_000_000 and list(scan.measurements[0].z) == [
+        1.5, 2.5, 3.0, 4.0]
+    assert len(serialize_message(scan)) == len(data)
+    states = {"ego": ActorState("ego", 1.0, 2.0, 0.5, 5.0, 0.0, 4.6, 1.8)}
+    view = deserialize_message(msgs.serialize(msgs.markers(0, states, "ego")), MarkerArray)
+    assert [m.text for m in view.markers] == ["", "ego"] and view.markers[1].scale.x == 4.6
