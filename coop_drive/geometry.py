@@ -107,17 +107,6 @@ def polygon_edges(poly: FloatArray) -> tuple[FloatArray, FloatArray]:
     return poly, np.roll(poly, -1, axis=0)
 
 
-def point_in_polygon(point: FloatArray, poly: FloatArray) -> bool:
-    """Even-odd rule test of a point against a simple polygon (N, 2)."""
-    x, y = float(point[0]), float(point[1])
-    xs, ys = poly[:, 0], poly[:, 1]
-    xs2, ys2 = np.roll(xs, -1), np.roll(ys, -1)
-    crosses = (ys > y) != (ys2 > y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x_at = xs + (y - ys) * (xs2 - xs) / (ys2 - ys)
-    return bool(np.count_nonzero(crosses & (x < x_at)) % 2 == 1)
-
-
 class Polyline:
     """A path through (N, 2) points with arc-length coordinates s [m] and signed lateral offsets [m].
 

@@ -8,7 +8,6 @@ from coop_drive.geometry import (
     Polyline,
     boxes_overlap,
     convex_polygon_distance_m,
-    point_in_polygon,
     segments_intersect,
 )
 
@@ -37,12 +36,6 @@ def test_segments_intersect_vectorised():
     q1 = np.array([[1.0, 1.0], [5.0, 1.0], [4.0, 1.0]])
     hits = segments_intersect(np.array([0.0, 0.0]), np.array([4.0, 0.0]), q0, q1)
     assert hits.tolist() == [True, False, False]
-
-
-def test_point_in_polygon():
-    square = np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 2.0], [0.0, 2.0]])
-    assert point_in_polygon(np.array([1.0, 1.0]), square)
-    assert not point_in_polygon(np.array([3.0, 1.0]), square)
 
 
 def test_polyline_projection_and_lookup():

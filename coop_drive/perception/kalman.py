@@ -72,8 +72,3 @@ def kf_update(
     if z is None:
         return x, p
     return ekf_update(x, p, z - h @ x, h, r)  # y = z - H x
-
-
-def mahalanobis_sq(innovation: FloatArray, s: FloatArray) -> float:
-    """Squared Mahalanobis distance y' S^-1 y of an innovation with covariance S."""
-    return float(innovation @ np.linalg.solve(s, innovation))

@@ -37,19 +37,9 @@ _MIN_RANGE_M = 0.1
 def predict_measurement(
     kind: MeasurementKind, x: FloatArray, sensor_xy_m: tuple[float, float]
 ) -> tuple[FloatArray, FloatArray]:
-    """Predicted measurement h(x) and its Jacobian H at x."""
-    if kind is MeasurementKind.POSITION_VELOCITY:
-        return x.copy(), np.eye(4)
-    h_pos = np.zeros((2, 4))
-    h_pos[0, 0] = h_pos[1, 1] = 1.0
-    if kind is MeasurementKind.POSITION:
-        return x[:2].copy(), h_pos
-    rel = x[:2] - np.asarray(sensor_xy_m)
-    rng = max(float(np.hypot(rel[0], rel[1])), _MIN_RANGE_M)
-    u = rel / rng
-    rr = float(u @ x[2:])
-    row = np.concatenate([(x[2:] - rr * u) / rng, u])
-    return np.array([x[0], x[1], rr]), np.vstack([h_pos, row])
+    """Predicted measurement h(x) and its Jacobian H at one state x (4,): ``predict_measurements`` for one row."""
+    z_hat, h = predict_measurements(kind, x[None, :], np.asarray(sensor_xy_m, dtype=float)[None, :])
+    return z_hat[0], h[0]
 
 
 def polar_to_cartesian(
