@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from coop_drive.geometry import FloatArray
+from coop_drive.perception.small_linalg import invert_into, matmul_into
 
 
 def cv_transition(dt_s: float) -> FloatArray:
@@ -72,3 +74,66 @@ def kf_update(
     if z is None:
         return x, p
     return ekf_update(x, p, z - h @ x, h, r)  # y = z - H x
+
+
+@njit(cache=True)
+def _identity_update_kernel(
+    x: FloatArray, p: FloatArray, z: FloatArray, r: FloatArray, x_out: FloatArray, p_out: FloatArray,
+    likelihood: FloatArray,
+) -> None:  # pragma: no cover - compiled; tested against ekf_update and gaussian_likelihood
+    k, n = x.shape
+    s, s_inv, gain, i_kh, tmp, work = (np.empty((n, n)), np.empty((n, n)), np.empty((n, n)), np.empty((n, n)),
+                                       np.empty((n, n)), np.empty((n, 2 * n)))
+    y = np.empty(n)
+    norm = (2.0 * np.pi) ** n
+    for q in range(k):
+        for i in range(n):
+            y[i] = z[q, i] - x[q, i]  # y = z - x
+            for j in range(n):
+                s[i, j] = p[q, i, j] + r[q, i, j]  # S = P + R
+        det_s = invert_into(s, s_inv, work)
+        matmul_into(p[q], s_inv, gain)  # K = P S^-1
+        d2 = 0.0
+        for i in range(n):
+            acc = 0.0
+            for j in range(n):
+                acc += s_inv[i, j] * y[j]
+            d2 += y[i] * acc
+        likelihood[q] = np.exp(-0.5 * d2) / np.sqrt(norm * det_s)
+        for i in range(n):
+            acc = 0.0
+            for j in range(n):
+                acc += gain[i, j] * y[j]
+                i_kh[i, j] = (1.0 if i == j else 0.0) - gain[i, j]
+            x_out[q, i] = x[q, i] + acc  # x = x + K y
+        # Joseph form: P = (I-K) P (I-K)' + K R K'
+        matmul_into(i_kh, p[q], tmp)
+        for i in range(n):
+            for j in range(n):
+                acc = 0.0
+                for m in range(n):
+                    acc += tmp[i, m] * i_kh[j, m]
+                p_out[q, i, j] = acc
+        matmul_into(gain, r[q], tmp)
+        for i in range(n):
+            for j in range(n):
+                acc = 0.0
+                for m in range(n):
+                    acc += tmp[i, m] * gain[j, m]
+                p_out[q, i, j] += acc
+
+
+def identity_update_batch(
+    x: FloatArray, p: FloatArray, z: FloatArray, r: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """K updates with a direct measurement of the whole state (H = I): states (K, n), covariances (K, n, n),
+    measurements (K, n) and their covariances (K, n, n) -> updated states, covariances (Joseph form) and the
+    measurement likelihoods N(z - x; 0, P + R), (K,). Compiled loops (perception/small_linalg.py); the same
+    algebra as ``ekf_update`` with H = I."""
+    k, n = x.shape
+    x_out, p_out, likelihood = np.empty((k, n)), np.empty((k, n, n)), np.empty(k)
+    f64 = np.float64
+    _identity_update_kernel(np.ascontiguousarray(x, dtype=f64), np.ascontiguousarray(p, dtype=f64),
+                            np.ascontiguousarray(z, dtype=f64), np.ascontiguousarray(r, dtype=f64),
+                            x_out, p_out, likelihood)
+    return x_out, p_out, likelihood

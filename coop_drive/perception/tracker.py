@@ -18,13 +18,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2
 
-from coop_drive.geometry import FloatArray, squared_distances
+from coop_drive.geometry import FloatArray
+from coop_drive.perception.assignment import assign_sparse
+from coop_drive.perception.gating import gate_candidates
 from coop_drive.perception.imm import ImmModels, gaussian_likelihood, imm_combine, imm_predict
+from coop_drive.perception.kalman import identity_update_batch
 from coop_drive.perception.measurement import MEASUREMENT_DIM, MeasurementKind, predict_measurements
-from coop_drive.perception.objects import ObjectEstimate
+from coop_drive.perception.objects import ObjectEstimate, make_estimate
+from coop_drive.perception.small_linalg import mahalanobis_sq
 from coop_drive.sensors.object_sensor import Detection
 
 _NO_MATCH = 1e6
@@ -104,47 +107,55 @@ class MultiObjectTracker:
         assigned = np.zeros(n_dets, dtype=bool)
         near_a_track = np.zeros(n_dets, dtype=bool)
         if n_tracks and n_dets:
-            cost = np.full((n_tracks, n_dets), _NO_MATCH)
-            candidates: list[tuple[NDArray[np.intp], NDArray[np.intp]]] = []
+            kinds = np.fromiter((d.kind for d in detections), dtype=np.int64, count=n_dets)
+            gated_t: list[NDArray[np.intp]] = []
+            gated_d: list[NDArray[np.intp]] = []
+            gated_cost: list[FloatArray] = []
             for kind in MeasurementKind:
-                cols = np.array([j for j, d in enumerate(detections) if d.kind is kind], dtype=np.int64)
+                cols = np.flatnonzero(kinds == kind)
                 if len(cols) == 0:
                     continue
-                z = np.array([detections[j].z for j in cols])
-                r = np.array([detections[j].r for j in cols])
-                sensors = np.array([detections[j].sensor_xy_m for j in cols], dtype=float)
+                dets_k = [detections[j] for j in cols.tolist()]
+                z = np.array([d.z for d in dets_k])
+                r = np.array([d.r for d in dets_k])
                 dim = MEASUREMENT_DIM[kind]
                 # stage 1: Euclidean bound on the position part, (T, D)
-                gap2 = squared_distances(self._x[:, :2], z[:, :2])
-                spread = np.trace(self._p[:, :2, :2], axis1=1, axis2=2)[:, None] + np.trace(
-                    r[:, :2, :2], axis1=1, axis2=2)[None, :]
-                ti, di = np.nonzero(gap2 <= self._birth_gate[dim] * spread)
+                ti, di = gate_candidates(self._x[:, :2], np.trace(self._p[:, :2, :2], axis1=1, axis2=2), z[:, :2],
+                                         np.trace(r[:, :2, :2], axis1=1, axis2=2), self._birth_gate[dim],
+                                         sort_pairs=False)
                 if len(ti) == 0:
                     continue
                 # stage 2: exact Mahalanobis distance of the candidate pairs
-                z_hat, h = predict_measurements(kind, self._x[ti], sensors[di])
-                y = z[di] - z_hat
-                s = h @ self._p[ti] @ np.swapaxes(h, 1, 2) + r[di]
-                d2 = np.einsum("ki,ki->k", y, np.linalg.solve(s, y[..., None])[..., 0])
+                if kind is MeasurementKind.POSITION_VELOCITY:  # H = I: S = P + R, y = z - x
+                    y = z[di] - self._x[ti]
+                    s = self._p[ti] + r[di]
+                else:
+                    sensors = np.array([d.sensor_xy_m for d in dets_k], dtype=float)
+                    z_hat, h = predict_measurements(kind, self._x[ti], sensors[di])
+                    y = z[di] - z_hat
+                    s = h @ self._p[ti] @ np.swapaxes(h, 1, 2) + r[di]
+                d2 = mahalanobis_sq(y, s)
                 near_a_track[cols[di[d2 <= self._birth_gate[dim]]]] = True
                 inside = d2 <= self._gate[dim]
-                cost[ti[inside], cols[di[inside]]] = d2[inside]
-                candidates.append((ti, cols[di]))
-            rows, cols_assigned = linear_sum_assignment(cost)
-            matched = cost[rows, cols_assigned] < _NO_MATCH
-            pairs = dict(zip(zip(rows[matched].tolist(), cols_assigned[matched].tolist(), strict=True),
-                             range(int(matched.sum())), strict=True))
-            for cand_tracks, cand_dets in candidates:
-                chosen = np.array([(int(t), int(d)) in pairs for t, d in zip(cand_tracks, cand_dets, strict=True)],
-                                  dtype=bool)
-                if not chosen.any():
-                    continue
-                tracks, dets = cand_tracks[chosen], cand_dets[chosen]
-                self._update_models(tracks, [detections[j] for j in dets])
-                self._hits[tracks] += 1
-                self._last_hit_s[tracks] = time_s
-                self._size_m[tracks] = [(detections[j].length_m, detections[j].width_m) for j in dets]
-                assigned[dets] = True
+                gated_t.append(ti[inside])
+                gated_d.append(cols[di[inside]])
+                gated_cost.append(d2[inside])
+            if gated_t:
+                tracks_all, dets_all = assign_sparse(
+                    np.concatenate(gated_t), np.concatenate(gated_d), np.concatenate(gated_cost),
+                    n_tracks, n_dets, _NO_MATCH)
+                det_kinds = kinds[dets_all]
+                for kind in MeasurementKind:
+                    chosen = det_kinds == kind
+                    if not chosen.any():
+                        continue
+                    tracks, dets = tracks_all[chosen], dets_all[chosen]
+                    dets_list = [detections[j] for j in dets.tolist()]
+                    self._update_models(tracks, dets_list)
+                    self._hits[tracks] += 1
+                    self._last_hit_s[tracks] = time_s
+                    self._size_m[tracks] = [(d.length_m, d.width_m) for d in dets_list]
+                    assigned[dets] = True
             self._confirmed |= self._hits >= self.config.confirm_hits
         self._birth([d for j, d in enumerate(detections) if not assigned[j] and not near_a_track[j]], time_s)
         cfg = self.config
@@ -160,15 +171,19 @@ class MultiObjectTracker:
         kind = detections[0].kind
         z = np.array([d.z for d in detections])
         r = np.array([d.r for d in detections])
-        sensors = np.array([d.sensor_xy_m for d in detections], dtype=float)
         xm = self._xm[tracks].reshape(k * m, 4)
         pm = self._pm[tracks].reshape(k * m, 4, 4)
-        z_hat, h = predict_measurements(kind, xm, np.repeat(sensors, m, axis=0))
-        y = np.repeat(z, m, axis=0) - z_hat
         r_rep = np.repeat(r, m, axis=0)
-        s = h @ pm @ np.swapaxes(h, 1, 2) + r_rep
-        likelihood = gaussian_likelihood(y, s).reshape(k, m)
-        xm, pm = batched_update(xm, pm, y, h, r_rep)
+        if kind is MeasurementKind.POSITION_VELOCITY:  # H = I: compiled update and likelihood in one pass
+            xm, pm, lik = identity_update_batch(xm, pm, np.repeat(z, m, axis=0), r_rep)
+            likelihood = lik.reshape(k, m)
+        else:
+            sensors = np.array([d.sensor_xy_m for d in detections], dtype=float)
+            z_hat, h = predict_measurements(kind, xm, np.repeat(sensors, m, axis=0))
+            y = np.repeat(z, m, axis=0) - z_hat
+            s = h @ pm @ np.swapaxes(h, 1, 2) + r_rep
+            likelihood = gaussian_likelihood(y, s).reshape(k, m)
+            xm, pm = batched_update(xm, pm, y, h, r_rep)
         self._xm[tracks], self._pm[tracks] = xm.reshape(k, m, 4), pm.reshape(k, m, 4, 4)
         mu = self._mu[tracks] * likelihood
         total = mu.sum(axis=1, keepdims=True)
@@ -207,15 +222,14 @@ class MultiObjectTracker:
         n = len(self._ids)
         if n < 2:
             return
-        gap2 = squared_distances(self._x[:, :2], self._x[:, :2])
+        pos = np.ascontiguousarray(self._x[:, :2])
         spread = np.trace(self._p[:, :2, :2], axis1=1, axis2=2)
-        close = gap2 <= self.config.merge_gate_chi2 * (spread[:, None] + spread[None, :])
-        ii, jj = np.nonzero(np.triu(close, k=1))
+        ii, jj = gate_candidates(pos, spread, pos, spread, self.config.merge_gate_chi2)
+        upper = ii < jj
+        ii, jj = ii[upper], jj[upper]
         if len(ii) == 0:
             return
-        diff = self._x[ii] - self._x[jj]
-        cov = self._p[ii] + self._p[jj]
-        d2 = np.einsum("ki,ki->k", diff, np.linalg.solve(cov, diff[..., None])[..., 0])
+        d2 = mahalanobis_sq(self._x[ii] - self._x[jj], self._p[ii] + self._p[jj])
         drop = np.zeros(n, dtype=bool)
         for i, j in zip(ii[d2 <= self.config.merge_gate_chi2], jj[d2 <= self.config.merge_gate_chi2], strict=True):
             if not drop[i] and not drop[j]:
@@ -248,13 +262,11 @@ class MultiObjectTracker:
                                     self.config.accel_noise_psd)
             x, p = imm_combine(xm, pm, c)
             stamp = time_s
-        out = []
-        for i in range(len(self._ids)):
-            if confirmed_only and not self._confirmed[i]:
-                continue
-            out.append(ObjectEstimate(
-                object_id=int(self._ids[i]), source_id=self.source_id, stamp_s=stamp, state=x[i].copy(),
-                covariance=p[i].copy(), length_m=float(self._size_m[i, 0]), width_m=float(self._size_m[i, 1]),
-                existence_probability=min(1.0, 0.5 + 0.1 * int(self._hits[i])),
-            ))
-        return out
+        rows = np.flatnonzero(self._confirmed) if confirmed_only else np.arange(len(self._ids))
+        states, covs = list(x[rows]), list(p[rows])  # fancy indexing copies: views of fresh arrays
+        existence = np.minimum(1.0, 0.5 + 0.1 * self._hits[rows])
+        source = self.source_id
+        return [make_estimate(oid, source, stamp, st, cov, length, width, ex)
+                for oid, st, cov, (length, width), ex in zip(
+                    self._ids[rows].tolist(), states, covs, self._size_m[rows].tolist(), existence.tolist(),
+                    strict=True)]

@@ -64,3 +64,28 @@ def test_imm_tracks_a_turn_better_than_constant_velocity():
     cv_rmse, _ = zip(*(_turning_rmse(CV_ONLY, s) for s in range(5)), strict=True)
     assert np.mean(imm_rmse) < 0.85 * np.mean(cv_rmse), (imm_rmse, cv_rmse)
     assert np.mean(imm_turn) > 0.6  # the left-turn model dominates during the turn
+
+
+def _random_imm_state(rng: np.random.Generator, tracks: int, models: int):
+    xm = rng.normal(0.0, 5.0, size=(tracks, models, 4))
+    a = rng.normal(size=(tracks, models, 4, 4))
+    pm = a @ np.swapaxes(a, -1, -2) + 0.1 * np.eye(4)
+    mu = rng.dirichlet(np.ones(models), size=tracks)
+    return xm, pm, mu
+
+
+def test_compiled_imm_predict_and_combine_match_the_numpy_reference():
+    from coop_drive.perception.imm import imm_combine, imm_combine_reference, imm_predict, imm_predict_reference
+
+    rng = np.random.default_rng(11)
+    models = ImmModels()
+    xm, pm, mu = _random_imm_state(rng, 37, models.count)
+    for dt_s in (0.0, 0.05, 0.7):
+        got = imm_predict(xm, pm, mu, models, dt_s, 2.0)
+        want = imm_predict_reference(xm, pm, mu, models, dt_s, 2.0)
+        for g, w in zip(got, want, strict=True):
+            assert g == pytest.approx(w, rel=1e-10, abs=1e-10)
+    x, p = imm_combine(xm, pm, mu)
+    x_ref, p_ref = imm_combine_reference(xm, pm, mu)
+    assert x == pytest.approx(x_ref, rel=1e-12, abs=1e-12)
+    assert p == pytest.approx(p_ref, rel=1e-10, abs=1e-10)

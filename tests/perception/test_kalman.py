@@ -46,3 +46,33 @@ def test_missing_measurement_skips_update():
     x, p = np.ones(4), np.eye(4)
     x2, p2 = kf_update(x, p, None, np.eye(4), np.eye(4))
     assert x2 is x and p2 is p
+
+
+def test_compiled_identity_update_matches_ekf_update_and_the_gaussian_likelihood():
+    from coop_drive.perception.imm import gaussian_likelihood
+    from coop_drive.perception.kalman import ekf_update, identity_update_batch
+
+    rng = np.random.default_rng(5)
+    k = 25
+    x, z = rng.normal(size=(k, 4)), rng.normal(size=(k, 4))
+    a, b = rng.normal(size=(k, 4, 4)), rng.normal(size=(k, 4, 4))
+    p = a @ np.swapaxes(a, 1, 2) + 0.1 * np.eye(4)
+    r = b @ np.swapaxes(b, 1, 2) + 0.1 * np.eye(4)
+    x_new, p_new, likelihood = identity_update_batch(x, p, z, r)
+    for q in range(k):
+        x_ref, p_ref = ekf_update(x[q], p[q], z[q] - x[q], np.eye(4), r[q])
+        assert x_new[q] == pytest.approx(x_ref, rel=1e-9, abs=1e-9)
+        assert p_new[q] == pytest.approx(p_ref, rel=1e-9, abs=1e-9)
+    assert likelihood == pytest.approx(gaussian_likelihood(z - x, p + r), rel=1e-9)
+
+
+def test_compiled_mahalanobis_distance_matches_a_linear_solve():
+    from coop_drive.perception.small_linalg import mahalanobis_sq
+
+    rng = np.random.default_rng(6)
+    for n in (2, 3, 4):
+        y = rng.normal(size=(40, n))
+        a = rng.normal(size=(40, n, n))
+        s = a @ np.swapaxes(a, 1, 2) + 0.05 * np.eye(n)
+        want = np.einsum("ki,ki->k", y, np.linalg.solve(s, y[..., None])[..., 0])
+        assert mahalanobis_sq(y, s) == pytest.approx(want, rel=1e-9)
