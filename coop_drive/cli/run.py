@@ -13,10 +13,11 @@ from coop_drive.eval.metrics import RunMetrics, write_metrics
 from coop_drive.link.profiles import load_profile
 from coop_drive.runtime.inprocess import run_scenario
 from coop_drive.scenario import Scenario, Split, load_scenario
-from coop_drive.scenario.model import AutomationLevel, Fault, LinkSpec
+from coop_drive.scenario.model import AutomationLevel, EgoDriver, Fault, LinkSpec
 from coop_drive.world.sumo_backend import SumoWorld
 
 CLOUD_PROFILE = "cloud"  # the link profile of the cloud-* splits
+BASELINES = ("no-advice", "sumo-glosa")
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +33,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="use received objects as if they were current (no prediction from generation time)")
     parser.add_argument("--level", choices=[lvl.value for lvl in AutomationLevel], default=None,
                         help="SAE automation level of the ego (overrides the file)")
+    parser.add_argument("--baseline", choices=BASELINES, default=None,
+                        help="a reference driver on signalised maps: no-advice (SPaT for stopping, no GLOSA "
+                             "advice), sumo-glosa (SUMO drives the ego with its glosa device, perfect signal "
+                             "timing; coop_drive only measures)")
     parser.add_argument("--fault", action="append", default=None, metavar="KIND@SECONDS",
                         help="inject a fault, e.g. mec-silent@12 (the MEC sends nothing from 12 s); repeatable")
 
@@ -65,10 +70,13 @@ def scenario_from_args(args: argparse.Namespace, split: Split | None) -> Scenari
     elif (split or base.split).on_cloud and args.latency_ms is None:
         link = LinkSpec(load_profile(CLOUD_PROFILE).config, CLOUD_PROFILE)
     faults = None if not getattr(args, "fault", None) else tuple(Fault.parse(f) for f in args.fault)
+    baseline = getattr(args, "baseline", None)
     return base.with_overrides(
         split=split, latency_ms=args.latency_ms, loss_probability=args.loss, seed=args.seed, link=link,
         latency_compensation=args.latency_compensation,
-        level=None if args.level is None else AutomationLevel(args.level), faults=faults)
+        level=None if args.level is None else AutomationLevel(args.level), faults=faults,
+        ego_driver=EgoDriver.SUMO_GLOSA if baseline == "sumo-glosa" else None,
+        glosa=False if baseline == "no-advice" else None)
 
 
 def run_config(scenario: Scenario) -> dict[str, object]:
@@ -84,6 +92,8 @@ def run_config(scenario: Scenario) -> dict[str, object]:
         "link": scenario.link.describe(),
         "seed": scenario.seed,
         "latency_compensation": scenario.latency_compensation,
+        "ego_driver": scenario.ego_driver.value,
+        "glosa": scenario.glosa,
     }
 
 
@@ -108,13 +118,17 @@ def format_summary(scenario: Scenario, metrics: RunMetrics) -> str:
     m = metrics
     link = "" if scenario.split is Split.ONBOARD else f", {scenario.link.describe()}"
     collision = f"YES at {m.collision_time_s:.2f} s with {m.collision_with}" if m.collision else "no"
+    baseline = {EgoDriver.SUMO_GLOSA: ", baseline sumo-glosa"}.get(scenario.ego_driver, "" if scenario.glosa
+                                                                      else ", baseline no-advice")
     lines = [
-        f"{scenario.name}: split {scenario.split.value}{link}, seed {scenario.seed}",
+        f"{scenario.name}: split {scenario.split.value}{link}, seed {scenario.seed}{baseline}",
         f"  collision         {collision}",
         f"  min TTC           {m.min_ttc_s:.2f} s",
         f"  min distance      {m.min_distance_m:.2f} m",
         f"  max decel         {m.ego_max_decel_mps2:.2f} m/s^2",
         f"  travel time       {_opt(m.ego_travel_time_s, 's')}",
+        f"  stops             {m.stops} ({m.stopped_time_s:.1f} s stopped), fuel {_opt(m.fuel_g, 'g')}, "
+        f"RMS jerk {_opt(m.rms_jerk_mps3, 'm/s^3')}",
         f"  V2X frames        {m.v2x_frames_delivered}/{m.v2x_frames_sent} delivered",
         f"  V2X latency p50   {_opt(m.v2x_latency_p50_ms, 'ms')} (p99 {_opt(m.v2x_latency_p99_ms, 'ms')})",
         f"  age of info p50   {_opt(m.aoi_p50_ms, 'ms')} (p99 {_opt(m.aoi_p99_ms, 'ms')})",

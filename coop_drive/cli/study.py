@@ -9,6 +9,11 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from coop_drive.cli.study_green_wave import (
+    add_green_wave_arguments,
+    run_green_wave_study,
+    validate_green_wave_arguments,
+)
 from coop_drive.cli.study_perception import (
     add_perception_arguments,
     run_perception_study,
@@ -33,6 +38,8 @@ STUDIES: list[Study] = [
           validate_perception_arguments, run_perception_study),
     Study("splits", "level x split outcomes, optionally with a fault (docs/results.md)", add_splits_arguments,
           validate_splits_arguments, run_splits_study),
+    Study("green-wave", "stops and fuel without SPaT, with SPaT, with GLOSA, and SUMO's glosa device "
+          "(docs/results.md)", add_green_wave_arguments, validate_green_wave_arguments, run_green_wave_study),
 ]
 
 

@@ -54,7 +54,8 @@ def _row(level: str, split: str, runs: Sequence[RunMetrics]) -> str:
     return (f"| {level} | {split} | {sum(m.collision for m in runs)}/{n} | {_mean([m.min_ttc_s for m in runs], 2)} | "
             f"{_mean([m.ego_max_decel_mps2 for m in runs], 2)} | {_mean([m.ego_travel_time_s for m in runs], 1)} | "
             f"{sum(m.takeover_requested_s is not None for m in runs)} | "
-            f"{sum(m.minimal_risk_s is not None for m in runs)} | {_mean([m.v2x_latency_p50_ms for m in runs], 1)} |")
+            f"{sum(m.minimal_risk_s is not None for m in runs)} | {_mean([m.v2x_latency_p50_ms for m in runs], 1)} | "
+            f"{_mean([float(m.stops) for m in runs], 1)} | {_mean([m.fuel_g for m in runs], 1)} |")
 
 
 def run_splits_study(args: argparse.Namespace) -> int:
@@ -62,8 +63,8 @@ def run_splits_study(args: argparse.Namespace) -> int:
     total, done = len(levels) * len(splits) * args.seeds, 0
     lines = [
         "| level | split | collisions | min TTC [s] | max decel [m/s²] | travel time [s] (arrived) | takeovers "
-        "| minimal-risk stops | V2X p50 [ms] |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| minimal-risk stops | V2X p50 [ms] | stops | fuel [g] |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for level in levels:
         for split in splits:

@@ -5,6 +5,10 @@ then sends BSMs. Each planning cycle the MEC predicts the ego from its newest BS
 constant speed, removes the ego from its own roadside tracks, computes the conflict windows of the rest and
 rolls the longitudinal planner forward over the horizon, the windows shifting with time. The result is a
 speed plan: the speeds the vehicle should have at 0.1 s steps from the plan's generation time on.
+
+On signalised maps the MEC also knows the signal timing (its own SPaT): the rollout then stops at red, glides
+to the green with GLOSA and follows the car ahead exactly as the vehicle would (planning/signal_driving.py,
+fed with the MEC's SPaT and roadside tracks instead of received ones).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from coop_drive.geometry import Polyline
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.planning.conflict import conflict_windows
 from coop_drive.planning.longitudinal import LongitudinalPlanner
+from coop_drive.planning.signal_driving import SignalDriving
 from coop_drive.scenario.model import EgoSpec
 from coop_drive.v2x.messages import Bsm, SpeedPlan, SpeedPlanPoint
 
@@ -35,8 +40,9 @@ class MecPlanner:
     """Plans the registered ego's speed from the MEC's world model."""
 
     def __init__(self, ego: EgoSpec, route: Polyline, horizon_s: float = 5.0, validity_s: float = 1.0,
-                 planner_id: int = 1) -> None:
+                 planner_id: int = 1, signals: SignalDriving | None = None) -> None:
         self.ego = ego
+        self.signals = signals  # signalised maps: the MEC's SPaT feeds signals.spat
         self.route = route
         self.planner = LongitudinalPlanner(ego.desired_speed_mps, ego.length_m, ego.limits)
         self.steps = int(round(horizon_s / PLAN_STEP_S))
@@ -68,6 +74,12 @@ class MecPlanner:
             shifted = [replace(w, t_in_s=w.t_in_s - k * PLAN_STEP_S, t_out_s=w.t_out_s - k * PLAN_STEP_S)
                        for w in windows if w.t_out_s - k * PLAN_STEP_S > 0.0]
             accel = self.planner.decide(rear, speed, shifted).accel_mps2
+            if self.signals is not None:  # red, GLOSA and the car ahead at the rolled-out time and place
+                x_m, y_m, _ = self.route.point_at(rear + self.ego.length_m / 2.0)
+                sig = self.signals.step(time_s + k * PLAN_STEP_S, x_m, y_m, speed, self.route,
+                                        rear + self.ego.length_m, others, others, self.ego.limits.max_accel_mps2)
+                if sig.system_accel_mps2 is not None:
+                    accel = min(accel, sig.system_accel_mps2)
             speed = max(0.0, speed + accel * PLAN_STEP_S)
             rear += speed * PLAN_STEP_S
             points.append(SpeedPlanPoint((k + 1) * PLAN_STEP_S, speed))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from coop_drive.perception.tracker import MultiObjectTracker
 from coop_drive.planning.automation import AutomationController, DriverConfig, Mode
 from coop_drive.planning.conflict import conflict_windows
 from coop_drive.planning.longitudinal import LongitudinalPlanner
+from coop_drive.planning.signal_driving import SignalDriving
 from coop_drive.planning.supervisor import Supervisor
 from coop_drive.rng import stream
 from coop_drive.scenario.model import EgoSpec
@@ -79,6 +80,8 @@ class VehicleCore:
         # map: mec — no onboard map; the route path comes from received MAP messages (route is None until then)
         self.map_client: MapClient | None = None
         self._map_version: tuple[tuple[str, int], ...] = ()
+        # signals, SPaT/GLOSA and car following (set by the runtime on maps with signals or traffic ahead)
+        self.signals: SignalDriving | None = None
 
     def on_detections(self, time_s: float, detections: Sequence[Detection]) -> None:
         """Feed one onboard sensor scan."""
@@ -112,6 +115,9 @@ class VehicleCore:
                 return
             if frame.message_type is MessageType.SPEED_PLAN and self.plan_follower is not None:
                 self.plan_follower.on_plan(decode_speed_plan(frame.payload))
+                return
+            if frame.message_type is MessageType.SPAT and self.signals is not None:
+                self.signals.spat.on_payload(frame.payload)
                 return
             if frame.message_type is not MessageType.RSM:
                 return
@@ -165,6 +171,13 @@ class VehicleCore:
         onboard = system if not self._received else self.planner.decide(
             rear_s, speed_mps, conflict_windows(self.route, rear_s, self.ego.width_m, own))
         cruise = self.planner.decide(rear_s, speed_mps, [])
+        if self.signals is not None:  # stop at red, GLOSA, follow the car ahead
+            sig = self.signals.step(time_s, x_m, y_m, speed_mps, self.route, rear_s + self.ego.length_m, own,
+                                    self.last_picture, self.ego.limits.max_accel_mps2)
+            if sig.system_accel_mps2 is not None and sig.system_accel_mps2 < system.accel_mps2:
+                system = replace(system, accel_mps2=sig.system_accel_mps2)
+            if sig.onboard_accel_mps2 is not None and sig.onboard_accel_mps2 < onboard.accel_mps2:
+                onboard = replace(onboard, accel_mps2=sig.onboard_accel_mps2)
         system_accel = system.accel_mps2
         newest_s = self.received_generation_s
         if self.plan_follower is not None:

@@ -51,6 +51,12 @@ class RunMetrics:
     minimal_risk_s: float | None = None
     v2x_degraded_s: float | None = None  # when the supervisor first found the V2X information stale
     plan_cycles_followed: int = 0  # planning splits: cycles in which the vehicle followed a received plan
+    # Driving quality (see eval/driving_metrics.py):
+    stops: int = 0  # the ego's speed fell below 0.5 m/s after moving
+    stopped_time_s: float = 0.0
+    fuel_g: float | None = None  # simulator's emission model (SUMO HBEFA), integrated
+    rms_jerk_mps3: float | None = None
+    advisory_compliance: float | None = None  # share of advised cycles within 1 m/s of the GLOSA advice
     sim_time_s: float = 0.0
     wall_time_s: float = 0.0
 

@@ -15,21 +15,27 @@ from dataclasses import dataclass
 from coop_drive.bag.recorder import RunRecorder
 from coop_drive.components.mec import MecCore
 from coop_drive.components.mec_planner import MecPlanner
+from coop_drive.components.spat_service import SPAT_RATE_HZ, SpatService
 from coop_drive.components.vehicle import VehicleCore
+from coop_drive.eval.driving_metrics import DrivingRecorder
 from coop_drive.eval.metrics import MetricsRecorder, RunMetrics, V2xRecorder
 from coop_drive.eval.perception_metrics import PerceptionRecorder
 from coop_drive.hdmap.map_client import MapClient, MapServer
-from coop_drive.hdmap.service import roads_from_sumo_edges
+from coop_drive.hdmap.parser import load_map
+from coop_drive.hdmap.service import MapService, roads_from_sumo_edges
 from coop_drive.link.model import LinkDirection
 from coop_drive.perception.fusion import FusionConfig
+from coop_drive.planning.signal_driving import SignalDriving
 from coop_drive.rng import stream
 from coop_drive.runtime.scheduler import EventScheduler
-from coop_drive.scenario.model import ActorSpec, FaultKind, MapSource, Scenario
+from coop_drive.scenario.loader import ScenarioError
+from coop_drive.scenario.model import ActorSpec, EgoDriver, FaultKind, MapSource, Scenario
 from coop_drive.sensors.object_sensor import ObjectSensor
 from coop_drive.units import ns_to_s, s_to_ns
 from coop_drive.world.backend import ActorState, WorldBackend
 from coop_drive.world.collision import ego_collisions
 
+MEC_PLAN_HORIZON_S = 5.0  # edge/cloud-planning: the speed plan's horizon
 BSM_PERIOD_S = 0.1  # the vehicle's BSM rate, 10 Hz (SAE J2945/1)
 PLAN_PERIOD_S = 0.1  # the MEC's planning rate in the planning splits
 
@@ -76,6 +82,16 @@ def _run(scenario: Scenario, world: WorldBackend,
         return clock.world_time_s < mec_silent_from_s
     if map_from_mec:  # no onboard map: the route path comes from the MEC's MAP messages
         vehicle.map_client = MapClient(roads_from_sumo_edges(ego.route))
+    signal_plans = world.signal_plans()
+    hdmap = load_map(scenario.map_path) if signal_plans else None
+    if hdmap is not None and map_from_mec:
+        raise ScenarioError(scenario.source_path, "vehicle.map",
+                            "'mec' is not supported on a signalised map yet (the MAP messages carry no signal groups)")
+    if hdmap is not None:  # signalised map: stop at red, GLOSA (with SPaT), car following
+        vehicle.signals = SignalDriving(MapService(hdmap), roads_from_sumo_edges(ego.route), ego,
+                                        use_spat=scenario.split.uses_v2x, max_spat_age_s=scenario.max_v2x_age_s,
+                                        use_glosa=scenario.glosa)
+    driving = DrivingRecorder()
     if bag is not None:
         bag.on_start(world.time_s, route)
     perception = PerceptionRecorder(ego.actor_id, route, ego.width_m)
@@ -104,6 +120,10 @@ def _run(scenario: Scenario, world: WorldBackend,
         if own is not None:
             vehicle.on_own_pose(clock.world_time_s, own.x_m, own.y_m)
         recorder.on_step(clock.world_time_s, clock.states, ego_collisions(clock.states, ego.actor_id))
+        if own is not None:
+            driving.on_step(clock.world_time_s, own.speed_mps, world.ego_fuel_rate_mgps())
+        if vehicle.signals is not None:
+            vehicle.signals.on_camera(world.ego_next_signal())
         perception.on_truth(clock.world_time_s, clock.states)
         if world.ego_arrived() and metrics.ego_travel_time_s is None:
             metrics.ego_travel_time_s = clock.world_time_s - ns_to_s(start_ns)
@@ -123,6 +143,8 @@ def _run(scenario: Scenario, world: WorldBackend,
         if own is None:
             return
         decision = vehicle.plan(clock.world_time_s, own.x_m, own.y_m, own.speed_mps)
+        if vehicle.signals is not None and scenario.ego_driver is EgoDriver.PLANNER:
+            driving.on_advice(own.speed_mps, vehicle.signals.last_advice_mps)
         perception.on_picture(clock.world_time_s, clock.states, vehicle.last_picture)
         world.command_ego_speed(own.speed_mps + decision.accel_mps2 * scenario.step_s)
         if bag is not None:
@@ -141,7 +163,11 @@ def _run(scenario: Scenario, world: WorldBackend,
         scheduler.every(start_ns, s_to_ns(1.0 / spec.rate_hz), _P_SENSOR, sense_onboard)
 
     if scenario.split.uses_v2x:
-        mec = MecCore(planner=MecPlanner(ego, route) if scenario.split.plans_remotely else None)
+        mec_signals = None if hdmap is None else SignalDriving(
+            MapService(hdmap), roads_from_sumo_edges(ego.route), ego, use_spat=True,
+            max_spat_age_s=MEC_PLAN_HORIZON_S + scenario.max_v2x_age_s, use_glosa=scenario.glosa)
+        mec = MecCore(planner=MecPlanner(ego, route, horizon_s=MEC_PLAN_HORIZON_S, signals=mec_signals)
+                      if scenario.split.plans_remotely else None)
         downlink = LinkDirection("downlink", scenario.link.config, stream(scenario.seed, "link/downlink"))
         uplink = LinkDirection("uplink", scenario.link.config, stream(scenario.seed, "link/uplink"))
 
@@ -219,6 +245,24 @@ def _run(scenario: Scenario, world: WorldBackend,
         if scenario.split.plans_remotely:
             scheduler.every(start_ns, s_to_ns(PLAN_PERIOD_S), _P_PUBLISH, publish_plan)
 
+        spat_service = SpatService(signal_plans, hdmap) if hdmap is not None else None
+
+        def publish_spat(time_ns: int) -> None:  # not in the object-list latency/AoI statistics
+            if spat_service is None or not mec_alive():
+                return
+            frame = spat_service.frame(clock.world_time_s)
+            if frame is None:
+                return
+            if mec.planner is not None and mec.planner.signals is not None and spat_service.last_spat is not None:
+                mec.planner.signals.spat.on_spat(spat_service.last_spat)  # the MEC plans on its own SPaT
+            metrics.v2x_frames_sent += 1
+            if bag is not None:
+                bag.on_frame("/mec/v2x_out", time_ns, frame)
+            transmit(downlink, time_ns, frame, on_downlink)
+
+        if spat_service is not None and spat_service.groups:
+            scheduler.every(start_ns, s_to_ns(1.0 / SPAT_RATE_HZ), _P_PUBLISH, publish_spat)
+
         if map_from_mec:
             map_server = MapServer(scenario.map_path)
 
@@ -246,6 +290,8 @@ def _run(scenario: Scenario, world: WorldBackend,
     metrics.minimal_risk_s = vehicle.automation.minimal_risk_at_s
     metrics.v2x_degraded_s = vehicle.supervisor.first_degraded_s
     metrics.plan_cycles_followed = vehicle.plan_cycles_followed
+    metrics.stops, metrics.stopped_time_s, metrics.fuel_g = driving.stops, driving.stopped_time_s, driving.fuel_g
+    metrics.rms_jerk_mps3, metrics.advisory_compliance = driving.rms_jerk_mps3, driving.advisory_compliance
     seen = perception.result()
     metrics.gospa, metrics.pos_rmse_m, metrics.first_detection_s = seen.gospa, seen.pos_rmse_m, seen.first_detection_s
     return metrics

@@ -192,6 +192,7 @@ def load_scenario(path: Path | str) -> Scenario:
     vehicle = root.section("vehicle", optional=True)
     max_v2x_age_s = vehicle.number("max_v2x_age_s", default=1.0, strictly_positive=True)
     latency_compensation = vehicle.boolean("latency_compensation", default=True)
+    glosa = vehicle.boolean("glosa", default=True)
     max_plan_age_s = vehicle.number("max_plan_age_s", default=0.5, strictly_positive=True)
     map_source = MapSource(vehicle.choice("map", [m.value for m in MapSource], default=MapSource.ONBOARD.value))
     if map_source is MapSource.MEC and split is Split.ONBOARD:
@@ -204,7 +205,7 @@ def load_scenario(path: Path | str) -> Scenario:
         name=name, source_path=path.resolve(), map_path=map_path, duration_s=duration_s, step_s=step_s,
         seed=seed, ego=ego, actors=actors, onboard_sensors=onboard, roadside_sensors=roadside,
         link=link, split=split, mec_publish_rate_hz=publish_rate_hz, max_v2x_age_s=max_v2x_age_s,
-        latency_compensation=latency_compensation, map_source=map_source, mec_map_rate_hz=map_rate_hz,
+        latency_compensation=latency_compensation, glosa=glosa, map_source=map_source, mec_map_rate_hz=map_rate_hz,
         max_plan_age_s=max_plan_age_s, faults=faults,
     )
 

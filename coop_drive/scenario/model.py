@@ -75,6 +75,13 @@ class MapSource(str, Enum):
     MEC = "mec"  # the car has no map: it drives on the MAP messages the MEC sends over the link
 
 
+class EgoDriver(str, Enum):
+    """Who drives the ego: our vehicle core, or (a baseline) SUMO's own driver with its glosa device."""
+
+    PLANNER = "planner"
+    SUMO_GLOSA = "sumo-glosa"  # SUMO's car-following model + device.glosa; coop_drive only measures
+
+
 class AutomationLevel(str, Enum):
     """SAE automation level of the ego."""
 
@@ -219,6 +226,8 @@ class Scenario:
     faults: tuple[Fault, ...] = ()
     map_source: MapSource = MapSource.ONBOARD
     mec_map_rate_hz: float = 1.0  # MAP messages per junction and second (map_source mec)
+    ego_driver: EgoDriver = EgoDriver.PLANNER  # --baseline sumo-glosa: SUMO drives the ego
+    glosa: bool = True  # the vehicle advises itself a speed from SPaT (--baseline no-advice: SPaT, no advice)
 
     def with_overrides(
         self,
@@ -231,6 +240,8 @@ class Scenario:
         level: AutomationLevel | None = None,
         map_source: MapSource | None = None,
         faults: tuple[Fault, ...] | None = None,
+        ego_driver: EgoDriver | None = None,
+        glosa: bool | None = None,
     ) -> Scenario:
         """A copy with command-line overrides applied (None leaves a field as it is). A link (e.g. from a named
         profile) replaces the whole link first; latency_ms then replaces its latency by a constant and
@@ -248,4 +259,6 @@ class Scenario:
             ego=self.ego if level is None else replace(self.ego, automation_level=level),
             map_source=self.map_source if map_source is None else map_source,
             faults=self.faults if faults is None else faults,
+            ego_driver=self.ego_driver if ego_driver is None else ego_driver,
+            glosa=self.glosa if glosa is None else glosa,
         )

@@ -14,6 +14,7 @@ import numpy as np
 
 from coop_drive.geometry import FloatArray, OrientedBox, Polyline
 from coop_drive.scenario.model import ActorSpec, Scenario
+from coop_drive.world.signals import NextSignal, TimingPlan
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,19 @@ class WorldBackend(ABC):
     @abstractmethod
     def signal_states(self) -> dict[str, SignalState]:
         """Signal controllers' current states, keyed by controller id."""
+
+    # Signals and the ego's energy: optional (a backend without them answers None / {}).
+    def ego_next_signal(self) -> NextSignal | None:
+        """Ground truth of the next traffic light on the ego's route (None: none ahead, or not supported)."""
+        return None
+
+    def signal_plans(self) -> dict[str, TimingPlan]:
+        """Fixed-time programs of the signal controllers, keyed by controller id (what a MEC is told)."""
+        return {}
+
+    def ego_fuel_rate_mgps(self) -> float | None:
+        """The ego's fuel consumption now [mg/s] from the simulator's emission model (None: not supported)."""
+        return None
 
     @abstractmethod
     def close(self) -> None:

@@ -11,14 +11,18 @@ import sumo
 
 from coop_drive.geometry import Polyline
 from coop_drive.scenario.loader import ScenarioError
-from coop_drive.scenario.model import ActorSpec, Behaviour, Scenario
+from coop_drive.scenario.model import ActorSpec, Behaviour, EgoDriver, Scenario
 from coop_drive.units import sumo_angle_deg_to_yaw_rad
 from coop_drive.world.backend import ActorState, Building, SignalState, WorldBackend
 from coop_drive.world.netcache import DerivedNet, derive_net, load_buildings, timing_plans_for
+from coop_drive.world.signals import NextSignal, TimingPlan
 
 # SUMO speed mode 0: no safe-speed, acceleration, right-of-way or red-light checks.
 _SPEED_MODE_UNCHECKED = 0
 _LANE_CHANGE_MODE_NONE = 0
+# Baseline --baseline sumo-glosa: SUMO's glosa device, same range and minimum speed as our GLOSA
+SUMO_GLOSA_PARAMS = {"has.glosa.device": "true", "device.glosa.range": "300", "device.glosa.min-speed": "5",
+                     "device.glosa.max-speedfactor": "1.0"}
 
 
 class SumoWorld(WorldBackend):
@@ -55,11 +59,19 @@ class SumoWorld(WorldBackend):
         edges = self._resolve_route(ego.route, "ego.route")
         libsumo.route.add("route_" + ego.actor_id, edges)
         self._add_type(ego.actor_id, ego.length_m, ego.width_m, ego.desired_speed_mps * 1.5)
+        if scenario.ego_driver is EgoDriver.SUMO_GLOSA:  # SUMO drives: no dawdling, the ego's own limits
+            type_id = "type_" + ego.actor_id
+            libsumo.vehicletype.setImperfection(type_id, 0.0)
+            libsumo.vehicletype.setAccel(type_id, ego.limits.max_accel_mps2)
+            libsumo.vehicletype.setDecel(type_id, ego.limits.comfort_decel_mps2)
+            for key, value in SUMO_GLOSA_PARAMS.items():
+                libsumo.vehicletype.setParameter(type_id, key, value)
         libsumo.vehicle.add(
             ego.actor_id, "route_" + ego.actor_id, typeID="type_" + ego.actor_id, depart="now",
             departLane="best", departPos=repr(ego.depart_pos_m), departSpeed=repr(ego.initial_speed_mps),
         )
-        libsumo.vehicle.setSpeedMode(ego.actor_id, _SPEED_MODE_UNCHECKED)
+        if scenario.ego_driver is EgoDriver.PLANNER:
+            libsumo.vehicle.setSpeedMode(ego.actor_id, _SPEED_MODE_UNCHECKED)
         libsumo.vehicle.setLaneChangeMode(ego.actor_id, _LANE_CHANGE_MODE_NONE)
         for i, actor in enumerate(scenario.actors):
             self._resolve_route(actor.route, f"actors[{i}].route")
@@ -145,7 +157,8 @@ class SumoWorld(WorldBackend):
 
     def command_ego_speed(self, speed_mps: float) -> None:
         assert self._scenario is not None
-        libsumo.vehicle.setSpeed(self._scenario.ego.actor_id, max(0.0, speed_mps))
+        if self._scenario.ego_driver is EgoDriver.PLANNER:  # else SUMO drives the ego (a baseline)
+            libsumo.vehicle.setSpeed(self._scenario.ego.actor_id, max(0.0, speed_mps))
 
     def ego_travelled_m(self) -> float:
         assert self._scenario is not None
@@ -198,3 +211,37 @@ class SumoWorld(WorldBackend):
             tls: SignalState(tls, libsumo.trafficlight.getRedYellowGreenState(tls))
             for tls in libsumo.trafficlight.getIDList()
         }
+
+    def ego_next_signal(self) -> NextSignal | None:
+        assert self._scenario is not None
+        ego_id = self._scenario.ego.actor_id
+        if ego_id in self._arrived or ego_id not in libsumo.vehicle.getIDList():
+            return None
+        ahead = libsumo.vehicle.getNextTLS(ego_id)
+        if not ahead:
+            return None
+        tls_id, link_index, distance_m, state = ahead[0]
+        return NextSignal(str(tls_id), int(link_index), float(distance_m), str(state))
+
+    def signal_plans(self) -> dict[str, TimingPlan]:
+        """The running program of every controller; phase 0's start is found from the current phase and its
+        next switch (so SUMO's offset semantics need no assumption)."""
+        plans = {}
+        for tls in libsumo.trafficlight.getIDList():
+            program = libsumo.trafficlight.getProgram(tls)
+            logic = next(lg for lg in libsumo.trafficlight.getAllProgramLogics(tls) if lg.programID == program)
+            phases = tuple((float(ph.duration), str(ph.state)) for ph in logic.phases)
+            current = libsumo.trafficlight.getPhase(tls)
+            phase_end = libsumo.trafficlight.getNextSwitch(tls)
+            cycle_start = phase_end - sum(d for d, _ in phases[: current + 1])
+            links = libsumo.trafficlight.getControlledLinks(tls)
+            in_edges = tuple(libsumo.lane.getEdgeID(lk[0][0]) if lk else "" for lk in links)
+            plans[tls] = TimingPlan(tls, phases, cycle_start, in_edges)
+        return plans
+
+    def ego_fuel_rate_mgps(self) -> float | None:
+        assert self._scenario is not None
+        ego_id = self._scenario.ego.actor_id
+        if ego_id in self._arrived or ego_id not in libsumo.vehicle.getIDList():
+            return None
+        return float(libsumo.vehicle.getFuelConsumption(ego_id))  # SUMO 1.28: mg/s
