@@ -178,6 +178,8 @@ class VehicleCore:
                 system = replace(system, accel_mps2=sig.system_accel_mps2)
             if sig.onboard_accel_mps2 is not None and sig.onboard_accel_mps2 < onboard.accel_mps2:
                 onboard = replace(onboard, accel_mps2=sig.onboard_accel_mps2)
+            if sig.follow_accel_mps2 is not None and sig.follow_accel_mps2 < cruise.accel_mps2:
+                cruise = replace(cruise, accel_mps2=sig.follow_accel_mps2)  # L2's cruise is adaptive (ACC)
         system_accel = system.accel_mps2
         newest_s = self.received_generation_s
         if self.plan_follower is not None:

@@ -43,6 +43,7 @@ class SignalDecision:
     system_accel_mps2: float | None
     onboard_accel_mps2: float | None
     advice_mps: float | None
+    follow_accel_mps2: float | None = None  # car following on the car's own sensors alone (what an ACC does)
 
 
 def _min(*values: float | None) -> float | None:
@@ -93,10 +94,12 @@ class SignalDriving:
         ego, desired = self.ego, self.ego.desired_speed_mps
         own_lead = lead_vehicle(path, front_s_m, own)
         fused_lead = own_lead if fused is own else lead_vehicle(path, front_s_m, fused)
-        onboard = None if own_lead is None else idm_accel_mps2(speed_mps, desired, own_lead[0], own_lead[1],
-                                                               max_accel_mps2)
-        system = None if fused_lead is None else idm_accel_mps2(speed_mps, desired, fused_lead[0], fused_lead[1],
-                                                                max_accel_mps2)
+        floor = -ego.limits.max_decel_mps2  # IDM's braking term is unbounded; the car's is not
+        onboard = None if own_lead is None else max(
+            idm_accel_mps2(speed_mps, desired, own_lead[0], own_lead[1], max_accel_mps2), floor)
+        system = None if fused_lead is None else max(
+            idm_accel_mps2(speed_mps, desired, fused_lead[0], fused_lead[1], max_accel_mps2), floor)
+        own_following = onboard  # before the signal constraints join it
         advice = None
         match = self.service.match(x_m, y_m, None, self.route_roads)
         stop = None if match is None else self.service.distance_to_stop_line(match, self.route_roads)
@@ -131,7 +134,7 @@ class SignalDriving:
                 follow = ADVICE_GAIN_PER_S * (advice - speed_mps)
                 system = _min(system, max(follow, -self.glosa.decel_mps2))
         self.last_advice_mps = advice
-        return SignalDecision(system, onboard, advice)
+        return SignalDecision(system, onboard, advice, own_following)
 
     def _camera_colour(self, distance_m: float) -> Colour | None:
         cam = self._camera

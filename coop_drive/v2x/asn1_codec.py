@@ -91,7 +91,7 @@ class _Q:
     SPEED = _Quantity("m/s", 50, 0, 8190)  # 0.02 m/s (8191 = unavailable)
     SPEED_CMS = _Quantity("m/s", 100, 0, 16_383)  # cm/s
     VELOCITY = _Quantity("m/s", 100, -16_383, 16_383)  # cm/s
-    ACCEL = _Quantity("m/s^2", 100, -2000, 2000)  # 0.01 m/s^2 (2001 = unavailable)
+    ACCEL = _Quantity("m/s^2", 100, -2000, 2000, saturate=True)  # 0.01 m/s^2, J2735: saturates at +-20 m/s^2
     YAW_RATE = _Quantity("rad/s", 100 * _DEG_PER_RAD, -32_767, 32_767)  # 0.01 deg/s
     VEHICLE_WIDTH = _Quantity("m", 100, 0, 1023)  # cm
     VEHICLE_LENGTH = _Quantity("m", 100, 0, 4095)  # cm

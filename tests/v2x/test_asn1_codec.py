@@ -166,7 +166,6 @@ def test_typical_sizes():
     (replace(examples.bsm(), speed_mps=200.0), r"Bsm\.speed_mps"),
     (replace(examples.bsm(), x_m=150_000.0), r"Bsm\.x_m: 150000 m is outside"),
     (replace(examples.bsm(), msg_count=128), r"Bsm\.msg_count: expected an integer in \[0, 127\], got 128"),
-    (replace(examples.bsm(), accel_long_mps2=-25.0), r"Bsm\.accel_long_mps2"),
     (replace(examples.bsm(), yaw_rad=math.nan), r"Bsm\.yaw_rad: expected a finite angle"),
     (replace(examples.bsm(), time_s=-1.0), r"Bsm\.time_s"),
     (replace(examples.rsm(1), objects=(replace(examples.rsm(1).objects[0], vx_mps=170.0),)),
@@ -222,3 +221,12 @@ def test_garbage_payloads_raise_decode_errors_only():
             except V2XDecodeError:
                 rejected += 1
     assert rejected > 0
+
+
+def test_bsm_acceleration_saturates_at_the_j2735_limits():
+    # DE_Acceleration: values beyond +-20 m/s^2 are sent as +-20 (2000 in 0.01 m/s^2 units), not rejected
+    for sent, received in ((-25.0, -20.0), (31.8, 20.0), (19.99, 19.99)):
+        m = replace(examples.bsm(), accel_long_mps2=sent, accel_lat_mps2=-sent)
+        d = decode_bsm(encode_bsm(m), reference_time_s=m.time_s)
+        assert d.accel_long_mps2 == pytest.approx(received, abs=0.005)
+        assert d.accel_lat_mps2 == pytest.approx(-received, abs=0.005)
