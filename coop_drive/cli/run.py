@@ -41,8 +41,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="inject a fault, e.g. mec-silent@12 (the MEC sends nothing from 12 s); repeatable")
 
 
-def validate_run_arguments(args: argparse.Namespace) -> str | None:
-    """An error message for invalid options, else None."""
+def validate_run_arguments(args: argparse.Namespace, out_is_file: bool = False) -> str | None:
+    """An error message for invalid options, else None. ``--out`` names a run directory, or (studies) a file."""
     if args.latency_ms is not None and not args.latency_ms >= 0.0:
         return f"--latency-ms must be >= 0, got {args.latency_ms}"
     if args.loss is not None and not 0.0 <= args.loss <= 1.0:
@@ -55,7 +55,12 @@ def validate_run_arguments(args: argparse.Namespace) -> str | None:
     if args.seed is not None and args.seed < 0:
         return f"--seed must be >= 0, got {args.seed}"
     out = getattr(args, "out", None)
-    return check_output_dir(out) if out is not None else None
+    if out is None:
+        return None
+    if out_is_file:
+        fine = out.parent.is_dir() and not out.is_dir()
+        return None if fine else f"--out {out}: expected a file in an existing directory"
+    return check_output_dir(out)
 
 
 def scenario_from_args(args: argparse.Namespace, split: Split | None) -> Scenario:

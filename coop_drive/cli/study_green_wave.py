@@ -51,7 +51,7 @@ def validate_green_wave_arguments(args: argparse.Namespace) -> str | None:
         return f"--seeds must be >= 1, got {args.seeds}"
     if getattr(args, "baseline", None) is not None:
         return "--baseline: the study runs every baseline itself"
-    return validate_run_arguments(args)
+    return validate_run_arguments(args, out_is_file=True)
 
 
 def _mean_sd(values: Sequence[float | None], digits: int) -> str:

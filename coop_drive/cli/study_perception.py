@@ -34,7 +34,7 @@ def validate_perception_arguments(args: argparse.Namespace) -> str | None:
         return f"--latencies: {exc}"
     if args.seeds < 1:
         return f"--seeds must be >= 1, got {args.seeds}"
-    return validate_run_arguments(args)
+    return validate_run_arguments(args, out_is_file=True)
 
 
 def _runs(make: Callable[[int], Scenario], seeds: Sequence[int], progress: Callable[[], None]) -> list[RunMetrics]:

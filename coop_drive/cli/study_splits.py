@@ -39,7 +39,7 @@ def validate_splits_arguments(args: argparse.Namespace) -> str | None:
         return f"--splits: {exc}"
     if args.seeds < 1:
         return f"--seeds must be >= 1, got {args.seeds}"
-    return validate_run_arguments(args)
+    return validate_run_arguments(args, out_is_file=True)
 
 
 def _mean(values: Sequence[float | None], digits: int) -> str:
