@@ -55,6 +55,7 @@ T_V2X = "coop_drive_msgs/msg/V2XFrame"
 T_STEP = "coop_drive_msgs/msg/StepStatus"
 T_SCAN = "coop_drive_msgs/msg/SensorScan"
 T_MARKERS = "visualization_msgs/msg/MarkerArray"
+T_IMU = "sensor_msgs/msg/Imu"
 
 MAP_FRAME = "map"
 BASE_FRAME = "base_link"
@@ -165,6 +166,16 @@ class MessageFactory:
         twist = t["geometry_msgs/msg/TwistWithCovariance"](twist=self._twist(ego.speed_mps), covariance=np.zeros(36))
         return t[T_ODOM](header=self.header(time_ns), child_frame_id=BASE_FRAME, pose=pose, twist=twist)
 
+    def imu(self, time_ns: int, ego: ActorState) -> Any:
+        """The ego's heading (orientation) and longitudinal acceleration (linear_acceleration.x)."""
+        t = self._t
+        zeros = np.zeros(9)
+        orientation = self._pose(0.0, 0.0, ego.yaw_rad).orientation
+        return t[T_IMU](header=self.header(time_ns, BASE_FRAME), orientation=orientation,
+                        orientation_covariance=zeros.copy(), angular_velocity=self._vector(),
+                        angular_velocity_covariance=zeros.copy(), linear_acceleration=self._vector(ego.accel_mps2),
+                        linear_acceleration_covariance=zeros.copy())
+
     def detections(self, time_ns: int, sensor_id: str, detections: Sequence[Detection],
                    scan_ns: int | None = None) -> Any:
         """A SensorScan: every measurement exactly (z, R, kind, sensor position, size)."""
@@ -237,6 +248,23 @@ def odometry_from_msg(msg: Any) -> tuple[float, float, float, float]:
     """(time [s], x [m], y [m], speed [m/s]) of the ego."""
     return (ns_to_s(stamp_ns(msg.header.stamp)), float(msg.pose.pose.position.x), float(msg.pose.pose.position.y),
             float(msg.twist.twist.linear.x))
+
+
+def imu_from_msg(msg: Any) -> tuple[float, float]:
+    """(yaw [rad], longitudinal acceleration [m/s^2]) of an Imu message."""
+    q = msg.orientation
+    return 2.0 * float(np.arctan2(q.z, q.w)), float(msg.linear_acceleration.x)
+
+
+def estimates_from_msg(msg: Any) -> list[ObjectEstimate]:
+    """The object estimates of an ObjectList (positions, velocities, sizes and covariances exact)."""
+    return [ObjectEstimate(int(o.object_id), str(o.source_id), ns_to_s(stamp_ns(o.generation_stamp)),
+                           np.array([o.pose.position.x, o.pose.position.y, o.twist.linear.x, o.twist.linear.y],
+                                    dtype=float),
+                           np.asarray(o.state_covariance, dtype=float).reshape(4, 4).copy(), float(o.dimensions.x),
+                           float(o.dimensions.y), float(o.existence_probability),
+                           ObjectClass(int(o.classification.value)))
+            for o in msg.objects]
 
 
 def frame_bytes(msg: Any) -> bytes:

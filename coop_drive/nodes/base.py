@@ -90,11 +90,12 @@ class SteppedNode(Node):
             self._best_effort.add(resolved)
         return resolved
 
-    def begin(self, upstream_default: Sequence[str]) -> None:
-        """Start taking part in stepping, after every add_input: wait for these nodes' reports."""
+    def begin(self, upstream_default: Sequence[str], lagged: Mapping[str, int] | None = None) -> None:
+        """Start taking part in stepping, after every add_input: wait for these nodes' reports (``lagged``:
+        upstream nodes whose report of step t feeds this node's step t + lag [ns])."""
         upstream = [u for u in self.get_parameter("upstream").value if u]
         self._upstream = upstream or list(upstream_default)
-        self._inputs = StepInputs(self._upstream, self._topics)
+        self._inputs = StepInputs(self._upstream, self._topics, lagged)
 
     def add_output(self, topic: str, msgtype: str, best_effort: bool = False) -> str:
         pub = self.create_publisher(_msg_class(msgtype), topic, V2X_QOS if best_effort else DATA_QOS)

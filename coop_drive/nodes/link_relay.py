@@ -1,9 +1,16 @@
-"""The link relay: the latency/loss link model between MEC and vehicle, both directions, on simulation time.
+"""The link relay: the latency/loss link model between MEC and vehicle, one direction per instance, on
+simulation time.
 
-A frame received on ``/mec/v2x_out`` (downlink) or ``/vehicle/v2x_out`` (uplink) at send time t (its header
-stamp) gets its due time from ``LinkDirection.transmit`` — the same model, seed streams and configuration as
-the in-process runtime — and is published on ``/vehicle/v2x_in`` or ``/mec/v2x_in`` at the first step at or
-after its due time, stamped with the due time. Frames the link drops are never published. Best-effort QoS.
+``direction: downlink`` (node ``/link_relay``): a frame received on ``/mec/v2x_out`` at send time t (its
+header stamp) gets its due time from ``LinkDirection.transmit`` — the same model, seed stream and
+configuration as the in-process runtime — and is published on ``/vehicle/v2x_in`` at the first step at or
+after its due time, stamped with the due time. The frames of one step (from the MEC perception, planner and
+map service) are sent in the in-process order (``downlink_order``), so the link draws the same numbers.
+
+``direction: uplink`` (node ``/link_relay_uplink``): ``/vehicle/v2x_out`` (BSMs) -> ``/mec/v2x_in``. It runs
+after the vehicle's step t and publishes, in that step, every frame due before t + step: the MEC planner
+uses them from step t + step on (none due after the run's end). Frames the link drops are never published.
+Best-effort QoS.
 """
 
 from __future__ import annotations
@@ -12,45 +19,64 @@ import heapq
 from collections.abc import Mapping, Sequence
 from itertools import count
 
+from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
+
 from coop_drive.bag.messages import T_V2X, frame_bytes, stamp_ns
 from coop_drive.link.model import LinkDirection
 from coop_drive.nodes.base import SteppedNode, run_node
-from coop_drive.nodes.topology import LINK, upstream_of
+from coop_drive.nodes.downlink_order import DownlinkOrder
+from coop_drive.nodes.topology import LINK, UPLINK, runs, upstream_of
 from coop_drive.rng import stream
-from coop_drive.scenario import Split
+from coop_drive.units import s_to_ns
+
+TOPICS = {"downlink": ("/mec/v2x_out", "/vehicle/v2x_in"), "uplink": ("/vehicle/v2x_out", "/mec/v2x_in")}
 
 
 class LinkRelay(SteppedNode):
     def __init__(self) -> None:
         super().__init__("link_relay")
         self.declare_scenario_parameters()
-        sc = self.load_scenario()
-        self.directions: dict[str, tuple[LinkDirection, str]] = {}
-        for name, src, dst in (("downlink", "/mec/v2x_out", "/vehicle/v2x_in"),
-                               ("uplink", "/vehicle/v2x_out", "/mec/v2x_in")):
-            topic_in = self.add_input(src, T_V2X, best_effort=True)
-            topic_out = self.add_output(dst, T_V2X, best_effort=True)
-            self.directions[topic_in] = (LinkDirection(name, sc.link.config, stream(sc.seed, "link/" + name)),
-                                         topic_out)
-        self._held: list[tuple[int, int, str, bytes]] = []  # (due ns, arrival order, output topic, frame)
+        self.declare_parameter("direction", "downlink", ParameterDescriptor(
+            description="downlink (MEC -> vehicle) | uplink (vehicle -> MEC)"))
+        sc = self.scenario = self.load_scenario()
+        self.direction = str(self.get_parameter("direction").value)
+        if self.direction not in TOPICS:
+            raise ValueError(f"link_relay: direction must be downlink or uplink, got {self.direction!r}")
+        src, dst = TOPICS[self.direction]
+        self.t_in = self.add_input(src, T_V2X, best_effort=True)
+        self.t_out = self.add_output(dst, T_V2X, best_effort=True)
+        self.link = LinkDirection(self.direction, sc.link.config, stream(sc.seed, "link/" + self.direction))
+        self.step_ns, self.duration_ns = s_to_ns(sc.step_s), s_to_ns(sc.duration_s)
+        self.end_ns: int | None = None
+        self.order: DownlinkOrder | None = None
+        self._held: list[tuple[int, int, bytes]] = []  # (due ns, arrival order, frame)
         self._order = count()
-        if sc.split is Split.ONBOARD:
-            self.get_logger().info("split onboard: no link; exiting")
+        me = UPLINK if self.direction == "uplink" else LINK
+        if not runs(me, sc):
+            self.get_logger().info(f"split {sc.split.value}: no link; exiting")
             self.finished = True
             return
-        self.begin(upstream_of(LINK, sc.split))
+        self.begin(upstream_of(me, sc))
 
     def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
-        for topic_in, (link, topic_out) in self.directions.items():
-            for data in messages[topic_in]:
-                msg = self.msgs.deserialize(data, T_V2X)
-                sent = link.send(stamp_ns(msg.header.stamp), frame_bytes(msg))  # may corrupt the bytes
-                if sent is not None:
-                    due_ns, arrived = sent
-                    heapq.heappush(self._held, (due_ns, next(self._order), topic_out, arrived))
-        while self._held and self._held[0][0] <= stamp:
-            due_ns, _, topic_out, frame = heapq.heappop(self._held)
-            self.publish(topic_out, self.msgs.v2x_frame(due_ns, frame))
+        if self.end_ns is None:
+            self.end_ns = stamp + self.duration_ns  # the run ends there (or earlier, on arrival or a collision)
+        frames = [self.msgs.deserialize(data, T_V2X) for data in messages[self.t_in]]
+        if self.direction == "downlink":  # several MEC nodes: back into the in-process sending order
+            if self.order is None:
+                self.order = DownlinkOrder(self.scenario, stamp)
+            order = self.order
+            frames.sort(key=lambda m: order.key(stamp_ns(m.header.stamp), int(m.message_type)))
+        for msg in frames:
+            sent = self.link.send(stamp_ns(msg.header.stamp), frame_bytes(msg))  # may corrupt the bytes
+            if sent is not None:
+                due_ns, arrived = sent
+                heapq.heappush(self._held, (due_ns, next(self._order), arrived))
+        # downlink: deliveries due by t (before the vehicle plans at t); uplink: due before t + step
+        horizon = stamp if self.direction == "downlink" else min(stamp + self.step_ns - 1, self.end_ns)
+        while self._held and self._held[0][0] <= horizon:
+            due_ns, _, frame = heapq.heappop(self._held)
+            self.publish(self.t_out, self.msgs.v2x_frame(due_ns, frame))
         self.report_step(stamp)
 
 

@@ -29,6 +29,7 @@ from coop_drive.bag.messages import (
 )
 from coop_drive.bag.recorder import BagRecorder
 from coop_drive.nodes.base import SteppedNode, run_node
+from coop_drive.nodes.downlink_order import DownlinkOrder
 from coop_drive.nodes.topology import RECORDER, upstream_of
 
 # Written in this order within a step (the in-process runtime's event order).
@@ -56,7 +57,8 @@ class Recorder(SteppedNode):
         self.declare_scenario_parameters()
         self.declare_parameter("bag_dir", "", ParameterDescriptor(
             description="rosbag2 directory to write (replaced if it holds an earlier bag)"))
-        sc = self.load_scenario()
+        sc = self.scenario = self.load_scenario()
+        self.order: DownlinkOrder | None = None
         path = Path(str(self.get_parameter("bag_dir").value))
         if not str(path) or str(path) == ".":
             raise ValueError("recorder: parameter 'bag_dir' is required")
@@ -68,14 +70,22 @@ class Recorder(SteppedNode):
         self.bag: BagRecorder | None = BagRecorder(path)
         self.topics = [(self.add_input(topic, msgtype, best_effort), msgtype)
                        for topic, msgtype, best_effort in RECORDED]
-        self.begin(upstream_of(RECORDER, sc.split))
+        self.begin(upstream_of(RECORDER, sc))
 
     def _write(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
         bag = self.bag
         if bag is None:
             return
+        if self.order is None:
+            self.order = DownlinkOrder(self.scenario, stamp)
         for topic, msgtype in self.topics:
-            for data in messages.get(topic, []):
+            items = messages.get(topic, [])
+            if topic == "/mec/v2x_out":  # written by several MEC nodes: the in-process order
+                order = self.order
+                msgs = [self.msgs.deserialize(data, T_V2X) for data in items]
+                keys = [order.key(stamp_ns(m.header.stamp), int(m.message_type)) for m in msgs]
+                items = [data for _, data in sorted(zip(keys, items, strict=True), key=lambda kd: kd[0])]
+            for data in items:
                 bag.write(topic, msgtype, data, self._log_time(data, msgtype, stamp))
 
     def _log_time(self, data: bytes, msgtype: str, stamp: int) -> int:

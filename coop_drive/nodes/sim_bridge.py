@@ -14,11 +14,13 @@ import time
 from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
 
 from coop_drive.bag.messages import (
     T_CLOCK,
+    T_IMU,
     T_MARKERS,
     T_OBJECT_LIST,
     T_ODOM,
@@ -27,19 +29,22 @@ from coop_drive.bag.messages import (
     T_STRING,
     T_TWIST_STAMPED,
     T_V2X,
+    estimates_from_msg,
     frame_bytes,
     stamp_ns,
 )
 from coop_drive.bag.recorder import bag_config
 from coop_drive.eval.metrics import MetricsRecorder, V2xRecorder, write_metrics
+from coop_drive.eval.perception_metrics import PerceptionRecorder
 from coop_drive.nodes.base import SteppedNode, run_node
-from coop_drive.nodes.topology import RECORDER, stack_nodes, upstream_of
+from coop_drive.nodes.topology import BRIDGE, RECORDER, stack_nodes, upstream_of
 from coop_drive.rng import stream
 from coop_drive.runtime.scheduler import EventScheduler
 from coop_drive.scenario import Split
 from coop_drive.scenario.model import ActorSpec
 from coop_drive.sensors.object_sensor import ObjectSensor
 from coop_drive.units import s_to_ns
+from coop_drive.v2x.frame import MessageType
 from coop_drive.world.collision import ego_collisions
 from coop_drive.world.sumo_backend import SumoWorld
 
@@ -60,7 +65,7 @@ class SimBridge(SteppedNode):
         sc = self.scenario
         self._out = str(self.get_parameter("output_dir").value)
         required = [n for n in self.get_parameter("require").value if n]
-        self._required = set(required or [*stack_nodes(sc.split)[1:], RECORDER])
+        self._required = set(required or [*stack_nodes(sc)[1:], RECORDER])
         self._startup_timeout_s = float(self.get_parameter("startup_timeout_s").value)
         self._seen: set[str] = set()
         self._t0_wall = time.monotonic()
@@ -72,12 +77,16 @@ class SimBridge(SteppedNode):
         self.t_truth = self.add_output("ground_truth/objects", T_OBJECT_LIST)
         self.t_markers = self.add_output("ground_truth/markers", T_MARKERS)  # live view (RViz), not recorded
         self.t_odom = self.add_output("vehicle/odom", T_ODOM)
+        self.t_imu = self.add_output("vehicle/imu", T_IMU)  # heading and acceleration (the BSM's), not recorded
         self.t_onboard = self.add_output("vehicle/detections", T_SCAN)
         self.t_roadside = self.add_output("mec/detections", T_SCAN)
         self.t_cmd = self.add_input("vehicle/speed_command", T_TWIST_STAMPED)
+        self.t_picture = self.add_input("vehicle/objects", T_OBJECT_LIST)  # scored: GOSPA, RMSE, first detection
         self.t_sent = self.add_input("mec/v2x_out", T_V2X, best_effort=True)
         self.t_delivered = self.add_input("vehicle/v2x_in", T_V2X, best_effort=True)
-        self.begin(upstream_of("/sim_bridge", sc.split))
+        self.t_up_sent = self.add_input("vehicle/v2x_out", T_V2X, best_effort=True)
+        self.t_up_delivered = self.add_input("mec/v2x_in", T_V2X, best_effort=True)
+        self.begin(upstream_of(BRIDGE, sc))
 
         self.world = SumoWorld()
         self.world.start(sc)
@@ -86,6 +95,7 @@ class SimBridge(SteppedNode):
         self.route = self.world.ego_route_path()
         self.metrics_recorder = MetricsRecorder(self.ego_id)
         self.metrics = self.metrics_recorder.metrics
+        self.perception = PerceptionRecorder(self.ego_id, self.route, sc.ego.width_m)
         self.v2x = V2xRecorder()
         self.start_ns, self.step_ns = s_to_ns(self.world.time_s), s_to_ns(sc.step_s)
         self.end_ns = self.start_ns + s_to_ns(sc.duration_s)
@@ -111,6 +121,7 @@ class SimBridge(SteppedNode):
             self._seen.add(node)
             if self._required <= self._seen:
                 self._first = False
+                self.get_logger().info(f"all nodes up after {time.monotonic() - self._t0_wall:.1f} s; running")
                 self._first_step_wall = time.monotonic()
                 self._observe()
                 self._spawn_due()
@@ -133,6 +144,7 @@ class SimBridge(SteppedNode):
         self.states = w.actor_states()
         time_s = w.time_s
         self.metrics_recorder.on_step(time_s, self.states, ego_collisions(self.states, self.ego_id))
+        self.perception.on_truth(time_s, self.states)
         if w.ego_arrived() and self.metrics.ego_travel_time_s is None:
             self.metrics.ego_travel_time_s = time_s - self.start_ns / 1e9
 
@@ -151,6 +163,7 @@ class SimBridge(SteppedNode):
         ego = self.states.get(self.ego_id)
         if ego is not None:
             self.publish(self.t_odom, self.msgs.odometry(t, ego))
+            self.publish(self.t_imu, self.msgs.imu(t, ego))
 
     def _emit_step(self, first: bool = False) -> None:
         t = s_to_ns(self.world.time_s)
@@ -171,15 +184,25 @@ class SimBridge(SteppedNode):
 
     def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
         """The stack has finished step ``stamp``: account V2X, apply the command, tick, publish the next step."""
-        for _ in messages[self.t_sent]:
+        for data in messages[self.t_sent]:
             self.metrics.v2x_frames_sent += 1
-            self.v2x.frames_sent += 1
+            if _object_list(self.msgs.deserialize(data, T_V2X)):  # plans and MAPs: not in the latency/AoI stats
+                self.v2x.frames_sent += 1
         for data in messages[self.t_delivered]:
             msg = self.msgs.deserialize(data, T_V2X)
             self.metrics.v2x_frames_delivered += 1
-            self.v2x.on_delivered(stamp_ns(msg.header.stamp), stamp_ns(msg.generation_stamp), len(frame_bytes(msg)))
+            if _object_list(msg):
+                self.v2x.on_delivered(stamp_ns(msg.header.stamp), stamp_ns(msg.generation_stamp),
+                                      len(frame_bytes(msg)))
+        self.metrics.v2x_uplink_frames_sent += len(messages[self.t_up_sent])
+        for data in messages[self.t_up_delivered]:  # the uplink relay delivers up to t + step; the run ends at end
+            if stamp_ns(self.msgs.deserialize(data, T_V2X).header.stamp) <= self.end_ns:
+                self.metrics.v2x_uplink_frames_delivered += 1
         self.v2x.frames_in_flight = 0
         self.v2x.on_plan(stamp)
+        for data in messages[self.t_picture]:  # the fused picture the vehicle planned on at this step
+            picture = estimates_from_msg(self.msgs.deserialize(data, T_OBJECT_LIST))
+            self.perception.on_picture(self.world.time_s, self.states, picture)
         for data in messages[self.t_cmd]:
             cmd = self.msgs.deserialize(data, T_TWIST_STAMPED)
             self.world.command_ego_speed(float(cmd.twist.linear.x))
@@ -205,6 +228,8 @@ class SimBridge(SteppedNode):
         m = self.metrics
         m.sim_time_s = self.world.time_s - self.start_ns / 1e9
         self.v2x.fill(m)
+        seen = self.perception.result()
+        m.gospa, m.pos_rmse_m, m.first_detection_s = seen.gospa, seen.pos_rmse_m, seen.first_detection_s
         m.wall_time_s = time.monotonic() - (self._first_step_wall or self._t0_wall)  # start-up excluded
         self.world.close()
         if self._out:
@@ -218,6 +243,12 @@ class SimBridge(SteppedNode):
         self.get_logger().info(f"run {'ABORTED' if aborted else 'finished'} at {m.sim_time_s:.2f} s: collision "
                                f"{m.collision}, min TTC {m.min_ttc_s:.2f} s")
         self.finished = True
+
+
+def _object_list(msg: Any) -> bool:
+    """An RSM frame, or one too corrupted to tell (the object-list statistics count those, as in-process)."""
+    kind = int(msg.message_type)
+    return kind not in (int(MessageType.SPEED_PLAN), int(MessageType.MAP), int(MessageType.SPAT))
 
 
 def main(args: Sequence[str] | None = None) -> int:

@@ -7,6 +7,10 @@ upstream node has reported the step and, for each of its input topics, it holds 
 upstream nodes counted. Nothing depends on the order in which DDS delivers different topics, so a ROS run is
 reproducible (as CARLA's synchronous mode makes a CARLA run reproducible).
 
+An upstream node can be *lagged*: its report of step t counts as its input to step t + lag (the uplink relay
+runs after the vehicle's step t, and what it delivers is what the MEC planner uses from step t + step on;
+waiting for the same step would close a cycle). Before such a node's first report, its input is empty.
+
 On a best-effort topic a message lost by DDS never arrives; ``take(..., allow_missing=True)`` then gives what
 is there, and ``missing`` says what was not.
 """
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -31,11 +35,13 @@ class StepReport:
 class StepInputs:
     """Inputs of one node, grouped into steps by its upstream nodes' step reports."""
 
-    def __init__(self, upstream: Iterable[str], topics: Iterable[str]) -> None:
+    def __init__(self, upstream: Iterable[str], topics: Iterable[str], lagged: Mapping[str, int] | None = None) -> None:
         self.upstream = tuple(upstream)
         self.topics = tuple(topics)
+        self.lagged = dict(lagged or {})  # upstream node -> lag [ns]
         self._buffers: dict[str, deque[bytes]] = {t: deque() for t in self.topics}
         self._reports: dict[str, deque[StepReport]] = {n: deque() for n in self.upstream}
+        self._reported: set[str] = set()
         self.messages_missing = 0  # counted but never received (best-effort losses), over the whole run
 
     def add_message(self, topic: str, data: bytes) -> None:
@@ -45,18 +51,44 @@ class StepInputs:
         """Reports of nodes that are not upstream are ignored."""
         queue = self._reports.get(report.node)
         if queue is not None:
+            if report.node in self.lagged:
+                report = replace(report, stamp_ns=report.stamp_ns + self.lagged[report.node])
+            self._reported.add(report.node)
             queue.append(report)
+
+    def _seed_lagged(self) -> None:
+        """A lagged node that has not reported yet has nothing for the first step the others report."""
+        punctual = [q for n, q in self._reports.items() if n not in self.lagged]
+        if not punctual or any(not q for q in punctual):
+            return
+        first = min(q[0].stamp_ns for q in punctual)
+        for node in self.lagged:
+            if node not in self._reported and node in self._reports:
+                self._reports[node].append(StepReport(node, first, {}))
+                self._reported.add(node)
+
+    def _final_punctual(self) -> bool:
+        return any(q and q[0].final for n, q in self._reports.items() if n not in self.lagged)
+
+    def _queues(self) -> list[deque[StepReport]]:
+        """The report queues that take part in the next step: at the final step, the lagged ones do not (their
+        report of that step would come after it)."""
+        if self._final_punctual():
+            return [q for n, q in self._reports.items() if n not in self.lagged]
+        return list(self._reports.values())
 
     def next_stamp_ns(self) -> int | None:
         """Time of the oldest step reported by every upstream node, or None."""
-        if not self.upstream or any(not q for q in self._reports.values()):
+        if self.lagged:
+            self._seed_lagged()
+        queues = self._queues()
+        if not self.upstream or any(not q for q in queues):
             return None
-        stamps = {q[0].stamp_ns for q in self._reports.values()}
-        return min(stamps)
+        return min(q[0].stamp_ns for q in queues)
 
     def _expected(self) -> dict[str, int]:
         expected = dict.fromkeys(self.topics, 0)
-        for queue in self._reports.values():
+        for queue in self._queues():
             for topic, count in queue[0].counts.items():
                 if topic in expected:
                     expected[topic] += count
@@ -88,7 +120,7 @@ class StepInputs:
             buf = self._buffers[topic]
             out[topic] = [buf.popleft() for _ in range(min(count, len(buf)))]
         self.messages_missing += sum(missing.values())
-        for queue in self._reports.values():
+        for queue in self._queues():
             if queue[0].stamp_ns != stamp:
                 raise RuntimeError(f"upstream nodes disagree on the next step: {queue[0].stamp_ns} vs {stamp} ns")
             queue.popleft()

@@ -1,28 +1,64 @@
-"""Who waits for whom in the ROS 2 runtime, per split (fully qualified node names, as in launch/)."""
+"""Who waits for whom in the ROS 2 runtime, per split (fully qualified node names, as in launch/).
+
+Downlink: MEC perception (and, per split, the MEC planner and map service) -> link relay -> vehicle.
+Uplink: vehicle (BSMs) -> uplink relay -> MEC planner, one step later (``lagged``): the relay runs after the
+vehicle's step t and delivers what arrives before t + step, which is what the planner of step t + step uses.
+"""
 
 from __future__ import annotations
 
 from coop_drive.scenario import Split
+from coop_drive.scenario.model import MapSource, Scenario
+from coop_drive.units import s_to_ns
 
 BRIDGE = "/sim_bridge"
 VEHICLE = "/vehicle/vehicle"
 MEC = "/mec/mec_perception"
+PLANNER = "/mec/mec_planner"
+MAP = "/mec/map_server"
 LINK = "/link_relay"
+UPLINK = "/link_relay_uplink"
 RECORDER = "/recorder"
 
 
-def stack_nodes(split: Split) -> list[str]:
-    """The nodes that report every step (everything but the recorder)."""
-    return [BRIDGE, VEHICLE] if split is Split.ONBOARD else [BRIDGE, MEC, LINK, VEHICLE]
+def needs_mec_map(scenario: Scenario) -> bool:
+    """The MEC sends the map (no onboard map): map: mec in a split with V2X."""
+    return scenario.map_source is MapSource.MEC and scenario.split.uses_v2x
 
 
-def upstream_of(node: str, split: Split) -> list[str]:
+def runs(node: str, scenario: Scenario) -> bool:
+    """Whether ``node`` takes part in this scenario's run (the others exit at once)."""
+    split = scenario.split
+    if node in (BRIDGE, VEHICLE, RECORDER):
+        return True
+    if node == PLANNER:
+        return split.plans_remotely
+    if node == MAP:
+        return needs_mec_map(scenario)
+    return split is not Split.ONBOARD  # MEC perception and both link directions
+
+
+def stack_nodes(scenario: Scenario) -> list[str]:
+    """The nodes that report every step (everything but the recorder), the bridge first."""
+    return [n for n in (BRIDGE, MEC, PLANNER, MAP, LINK, VEHICLE, UPLINK) if runs(n, scenario)]
+
+
+def upstream_of(node: str, scenario: Scenario) -> list[str]:
     """Nodes whose step reports ``node`` waits for before running a step."""
-    onboard = split is Split.ONBOARD
+    stack = stack_nodes(scenario)
+    onboard = scenario.split is Split.ONBOARD
     return {
-        BRIDGE: [VEHICLE] if onboard else [MEC, LINK, VEHICLE],
+        BRIDGE: [n for n in stack if n != BRIDGE],
         MEC: [BRIDGE],
-        LINK: [MEC],
+        PLANNER: [BRIDGE, MEC, UPLINK],
+        MAP: [BRIDGE],
+        LINK: [n for n in (MEC, PLANNER, MAP) if n in stack],
+        UPLINK: [VEHICLE],
         VEHICLE: [BRIDGE] if onboard else [BRIDGE, LINK],
-        RECORDER: stack_nodes(split),
+        RECORDER: stack,
     }[node]
+
+
+def lagged_upstream(node: str, scenario: Scenario) -> dict[str, int]:
+    """Upstream nodes of ``node`` whose report of step t feeds its step t + step: {node: lag [ns]}."""
+    return {UPLINK: s_to_ns(scenario.step_s)} if node == PLANNER else {}

@@ -12,10 +12,13 @@ REPO = Path(__file__).resolve().parents[2]
 LAUNCH = REPO / "launch"
 
 
-def test_the_full_stack_resolves_to_five_nodes_in_their_namespaces(tmp_path):
+def test_the_full_stack_resolves_to_eight_nodes_in_their_namespaces(tmp_path):
     nodes = load_launch_file(LAUNCH / "occluded_intersection.launch.xml", {"split": "onboard", "out": str(tmp_path)})
     by_name = {n.name: n for n in nodes}
-    assert set(by_name) == {"sim_bridge", "recorder", "mec_perception", "link_relay", "vehicle"}
+    assert set(by_name) == {"sim_bridge", "recorder", "mec_perception", "mec_planner", "map_server", "link_relay",
+                            "link_relay_uplink", "vehicle"}
+    assert by_name["mec_planner"].namespace == "/mec" and by_name["map_server"].namespace == "/mec"
+    assert dict(by_name["link_relay_uplink"].params)["direction"] == "uplink"
     assert by_name["vehicle"].namespace == "/vehicle" and by_name["mec_perception"].namespace == "/mec"
     assert by_name["sim_bridge"].namespace == "/" and by_name["recorder"].on_exit_shutdown
     params = dict(by_name["vehicle"].params)

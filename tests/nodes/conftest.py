@@ -1,4 +1,9 @@
-"""Real rclpy over DDS: every test process gets its own domain, discovery stays on this host."""
+"""Real rclpy over DDS: every test process gets its own domain.
+
+Discovery is not limited to LOCALHOST: with Fast DDS that range only adds 127.0.0.1 as a static peer,
+reaching participant ids 0-3 (maxInitialPeersRange 4), and a stack has up to 8 nodes; two nodes that both
+got an id above 3 would never meet. The default (SUBNET, multicast) discovers them all.
+"""
 
 import os
 
@@ -8,4 +13,4 @@ import pytest
 @pytest.fixture(autouse=True)
 def ros_domain(monkeypatch):
     monkeypatch.setenv("ROS_DOMAIN_ID", str(100 + os.getpid() % 100))
-    monkeypatch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+    monkeypatch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "SUBNET")

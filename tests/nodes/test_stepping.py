@@ -32,3 +32,32 @@ def test_reports_of_other_nodes_are_ignored_and_missing_messages_can_be_given_up
         inputs.take()
     assert inputs.take(allow_missing=True) == (0, {"/v2x": [b"f"]})
     assert inputs.messages_missing == 1
+
+
+def test_a_lagged_upstream_node_feeds_the_step_after_the_one_it_reports():
+    inputs = StepInputs(["/mec", "/uplink"], ["/bsm"], lagged={"/uplink": 50})
+    inputs.add_report(StepReport("/mec", 0, {}))
+    assert inputs.ready() and inputs.take() == (0, {"/bsm": []})  # nothing from the uplink before its first report
+    inputs.add_report(StepReport("/mec", 50, {}))
+    assert inputs.next_stamp_ns() is None  # waits for the uplink's report of step 0
+    inputs.add_report(StepReport("/uplink", 0, {"/bsm": 1}))
+    inputs.add_message("/bsm", b"b0")
+    assert inputs.take() == (50, {"/bsm": [b"b0"]})
+    inputs.add_report(StepReport("/mec", 100, {}, final=True))  # the run ends: the lagged node is not waited for
+    assert inputs.ready() and inputs.is_final() and inputs.take() == (100, {"/bsm": []})
+
+
+def test_the_split_decides_which_nodes_run_and_who_waits_for_whom():
+    from pathlib import Path
+
+    from coop_drive.nodes import topology as tp
+    from coop_drive.scenario import Split, load_scenario
+
+    base = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "occluded_intersection.yaml")
+    assert tp.stack_nodes(base) == [tp.BRIDGE, tp.VEHICLE]
+    edge = base.with_overrides(split=Split.EDGE)
+    assert tp.stack_nodes(edge) == [tp.BRIDGE, tp.MEC, tp.LINK, tp.VEHICLE, tp.UPLINK]
+    planning = base.with_overrides(split=Split.EDGE_PLANNING)
+    assert tp.PLANNER in tp.stack_nodes(planning) and tp.MAP not in tp.stack_nodes(planning)
+    assert tp.upstream_of(tp.LINK, planning) == [tp.MEC, tp.PLANNER]
+    assert tp.lagged_upstream(tp.PLANNER, planning) == {tp.UPLINK: 50_000_000}
