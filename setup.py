@@ -54,6 +54,8 @@ setup(
             "sim_bridge = coop_drive.nodes.sim_bridge:main",
             "vehicle = coop_drive.nodes.vehicle:main",
             "mec_perception = coop_drive.nodes.mec_perception:main",
+            "mec_planner = coop_drive.nodes.mec_planner:main",
+            "map_server = coop_drive.nodes.map_server:main",
             "link_relay = coop_drive.nodes.link_relay:main",
             "recorder = coop_drive.nodes.recorder:main",
         ],
