@@ -49,3 +49,16 @@ def test_without_spat_the_car_stops_at_the_red_and_never_runs_it(runs):
     onboard = runs["onboard"]
     assert onboard.ego_travel_time_s is not None
     assert onboard.stops == 1
+
+
+def test_l2_driver_with_acc_never_brakes_beyond_the_cars_limit():
+    # L2: the cruise control follows the queue ahead on the car's radar; IDM's braking is floored at the
+    # car's max deceleration (an unfloored IDM once asked for 31.8 m/s^2 creeping into the queue)
+    from coop_drive.scenario.model import AutomationLevel
+
+    base = load_scenario(SCENARIO)
+    m = run_scenario(base.with_overrides(split=Split.EDGE_PERCEPTION, level=AutomationLevel.L2), SumoWorld())
+    assert not m.collision
+    assert m.ego_max_decel_mps2 <= base.ego.limits.max_decel_mps2 + 1e-6
+    assert m.min_distance_m > 0.5
+    assert m.ego_travel_time_s is not None
