@@ -52,7 +52,8 @@ setup(
             "coop-drive = coop_drive.cli.main:main",
             # ROS 2 nodes (coop_drive/nodes), started by the launch files in launch/
             "sim_bridge = coop_drive.nodes.sim_bridge:main",
-            "vehicle = coop_drive.nodes.vehicle:main",
+            "vehicle_perception = coop_drive.nodes.vehicle_perception:main",
+            "vehicle_planner = coop_drive.nodes.vehicle_planner:main",
             "mec_perception = coop_drive.nodes.mec_perception:main",
             "mec_planner = coop_drive.nodes.mec_planner:main",
             "map_server = coop_drive.nodes.map_server:main",

@@ -1,56 +1,22 @@
-"""The vehicle's core: onboard tracking, V2X reception, fusion, longitudinal planning, the supervisor and the
-automation level that decides who acts on the plan."""
+"""The vehicle's core in one object: the perception side (``VehiclePerceptionCore``: onboard tracking, V2X
+object lists, fusion) and the planning side (``VehiclePlannerCore``: planning, signals, plan follower,
+supervisor, automation level), wired as both runtimes wire them. The runtimes use the two cores directly; this
+facade keeps one object for replay and tests."""
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 
-import numpy as np
-
-from coop_drive.components.mec_planner import station_id
-from coop_drive.components.plan_follower import PlanFollower
+from coop_drive.components.vehicle_perception import SELF_GATE_M, ReceptionStats, VehiclePerceptionCore
+from coop_drive.components.vehicle_planner import VehicleCommand, VehiclePlannerCore
 from coop_drive.geometry import Polyline
-from coop_drive.hdmap.map_client import MapClient
-from coop_drive.perception.fusion import FusionConfig, fuse_objects
+from coop_drive.perception.fusion import FusionConfig
 from coop_drive.perception.objects import ObjectEstimate
-from coop_drive.perception.tracker import MultiObjectTracker
-from coop_drive.planning.automation import AutomationController, DriverConfig, Mode
-from coop_drive.planning.conflict import conflict_windows
-from coop_drive.planning.longitudinal import LongitudinalPlanner
-from coop_drive.planning.signal_driving import SignalDriving
-from coop_drive.planning.supervisor import Supervisor
-from coop_drive.rng import stream
+from coop_drive.planning.automation import DriverConfig
 from coop_drive.scenario.model import EgoSpec
 from coop_drive.sensors.object_sensor import Detection
-from coop_drive.units import NS_PER_S, s_to_ns
-from coop_drive.v2x.asn1_codec import decode_speed_plan, encode_bsm
-from coop_drive.v2x.frame import MessageType, V2XDecodeError, V2XFrame, decode_frame, encode_frame
-from coop_drive.v2x.messages import Bsm
-from coop_drive.v2x.object_list import decode_object_list
 
-SELF_GATE_M = 3.0  # a received object this close to where the ego was at its generation time is the ego
-
-
-@dataclass(frozen=True)
-class VehicleCommand:
-    """What the vehicle decided this cycle."""
-
-    accel_mps2: float
-    mode: Mode
-    warning: bool
-    degraded: bool
-    yielding_to: int | None
-
-
-@dataclass
-class ReceptionStats:
-    """Counts of what the vehicle received."""
-
-    frames_received: int = 0
-    frames_rejected: int = 0  # corrupted, truncated or unknown
-    frames_out_of_order: int = 0
+__all__ = ["SELF_GATE_M", "ReceptionStats", "VehicleCommand", "VehicleCore"]
 
 
 class VehicleCore:
@@ -59,138 +25,34 @@ class VehicleCore:
     def __init__(self, ego: EgoSpec, route: Polyline | None, fusion: FusionConfig | None = None, uses_v2x: bool = False,
                  seed: int = 0, start_s: float = 0.0, driver: DriverConfig | None = None,
                  follow_plans: bool = False, max_plan_age_s: float = 0.5, cycle_s: float = 0.05) -> None:
-        self.ego = ego
-        self.route = route
-        self.tracker = MultiObjectTracker("vehicle")
-        self.fusion = fusion or FusionConfig()
-        self.planner = LongitudinalPlanner(ego.desired_speed_mps, ego.length_m, ego.limits)
-        self.supervisor = Supervisor(uses_v2x, self.fusion.max_age_s, start_s)
-        self.automation = AutomationController(ego.automation_level, ego.limits, stream(seed, "driver"), driver)
         self.stats = ReceptionStats()
-        self.station_id = station_id(ego.actor_id)
-        self.cycle_s = cycle_s
-        self.plan_follower = PlanFollower(self.station_id, ego.limits, max_plan_age_s) if follow_plans else None
-        self.plan_cycles_followed = 0
-        self._bsm_count = 0
-        self._received: list[ObjectEstimate] = []
-        self._received_gen_ns = -1
-        self._pose_times_s: list[float] = []
-        self._pose_xy_m: list[tuple[float, float]] = []
-        self.last_picture: list[ObjectEstimate] = []  # the fused objects the last plan was made on
-        # map: mec — no onboard map; the route path comes from received MAP messages (route is None until then)
-        self.map_client: MapClient | None = None
-        self._map_version: tuple[tuple[str, int], ...] = ()
-        # signals, SPaT/GLOSA and car following (set by the runtime on maps with signals or traffic ahead)
-        self.signals: SignalDriving | None = None
+        self.perception = VehiclePerceptionCore(fusion, self.stats)
+        self.planning = VehiclePlannerCore(ego, route, self.perception.fusion.max_age_s, uses_v2x=uses_v2x, seed=seed,
+                                           start_s=start_s, driver=driver, follow_plans=follow_plans,
+                                           max_plan_age_s=max_plan_age_s, cycle_s=cycle_s, stats=self.stats)
 
     def on_detections(self, time_s: float, detections: Sequence[Detection]) -> None:
-        """Feed one onboard sensor scan."""
-        self.tracker.update(time_s, detections)
+        self.perception.on_detections(time_s, detections)
+
+    def on_own_pose(self, time_s: float, x_m: float, y_m: float) -> None:
+        self.perception.on_own_pose(time_s, x_m, y_m)
+
+    def on_v2x(self, frame_bytes: bytes) -> None:
+        self.perception.on_v2x(frame_bytes)
+        self.planning.on_v2x(frame_bytes)
 
     def bsm_frame(self, time_s: float, x_m: float, y_m: float, yaw_rad: float, speed_mps: float,
                   accel_mps2: float) -> bytes:
-        """The vehicle's BSM (its localisation and motion) as a V2X frame, generated at time_s."""
-        bsm = Bsm(self._bsm_count, self.station_id, time_s, x_m, y_m, speed_mps, yaw_rad, accel_mps2, 0.0, 0.0,
-                  self.ego.length_m, self.ego.width_m)
-        frame = V2XFrame(MessageType.BSM, self.ego.actor_id, self._bsm_count, s_to_ns(time_s), encode_bsm(bsm))
-        self._bsm_count = (self._bsm_count + 1) % 128
-        return encode_frame(frame)
-
-    def on_own_pose(self, time_s: float, x_m: float, y_m: float) -> None:
-        """Record the ego's localisation (used to recognise itself in received object lists)."""
-        self._pose_times_s.append(time_s)
-        self._pose_xy_m.append((x_m, y_m))
-
-    def _own_position_at(self, time_s: float) -> tuple[float, float] | None:
-        i = bisect.bisect_right(self._pose_times_s, time_s) - 1
-        return self._pose_xy_m[max(i, 0)] if self._pose_xy_m else None
-
-    def on_v2x(self, frame_bytes: bytes) -> None:
-        """Receive one frame from the link. Malformed frames are counted and dropped."""
-        self.stats.frames_received += 1
-        try:
-            frame = decode_frame(frame_bytes)
-            if frame.message_type is MessageType.MAP and self.map_client is not None:
-                self.map_client.on_payload(frame.payload)
-                return
-            if frame.message_type is MessageType.SPEED_PLAN and self.plan_follower is not None:
-                self.plan_follower.on_plan(decode_speed_plan(frame.payload))
-                return
-            if frame.message_type is MessageType.SPAT and self.signals is not None:
-                self.signals.spat.on_payload(frame.payload)
-                return
-            if frame.message_type is not MessageType.RSM:
-                return
-            objects = decode_object_list(frame.payload, frame.generation_time_ns, frame.source_id)
-        except V2XDecodeError:
-            self.stats.frames_rejected += 1
-            return
-        if frame.generation_time_ns <= self._received_gen_ns:
-            self.stats.frames_out_of_order += 1
-            return
-        self._received_gen_ns = frame.generation_time_ns
-        self._received = [o for o in objects if not self._is_self(o)]
-
-    def _is_self(self, obj: ObjectEstimate) -> bool:
-        own = self._own_position_at(obj.stamp_s)
-        return own is not None and (obj.x_m - own[0]) ** 2 + (obj.y_m - own[1]) ** 2 <= SELF_GATE_M**2
+        return self.planning.bsm_frame(time_s, x_m, y_m, yaw_rad, speed_mps, accel_mps2)
 
     @property
     def received_generation_s(self) -> float | None:
-        """Generation time of the newest object list received, if any."""
-        return None if self._received_gen_ns < 0 else self._received_gen_ns / NS_PER_S
+        return self.perception.received_generation_s
 
     def world_model(self, time_s: float) -> list[ObjectEstimate]:
         """Fused objects at time_s."""
-        own = self.tracker.estimates(time_s)
-        return fuse_objects(own, self._received, time_s, self.fusion)
+        return self.perception.picture(time_s).fused
 
     def plan(self, time_s: float, x_m: float, y_m: float, speed_mps: float) -> VehicleCommand:
-        """Acceleration command for the next cycle, from the ego's own pose and speed.
-
-        The planner decides twice — on the fused picture (the system's view) and on the car's own tracks
-        (what is left when V2X fails, and what a driver sees) — and the automation level picks.
-        """
-        if self.map_client is not None and self.map_client.version != self._map_version:
-            path = self.map_client.route_path(x_m, y_m)  # the received map grew or changed
-            if path is not None:
-                self.route = path
-                self._map_version = self.map_client.version
-        if self.route is None:  # no map yet: nothing to plan against but the desired speed
-            state = self.supervisor.update(time_s, self.received_generation_s)
-            cruise = self.planner.decide(0.0, speed_mps, [])
-            control = self.automation.step(time_s, cruise.accel_mps2, cruise.accel_mps2, cruise.accel_mps2,
-                                           state.degraded)
-            return VehicleCommand(control.accel_mps2, control.mode, control.warning, state.degraded, None)
-        centre_s, _ = self.route.project(np.array([[x_m, y_m]]))
-        rear_s = float(centre_s[0]) - self.ego.length_m / 2.0
-        own = self.tracker.estimates(time_s)
-        self.last_picture = fuse_objects(own, self._received, time_s, self.fusion)
-        system = self.planner.decide(
-            rear_s, speed_mps, conflict_windows(self.route, rear_s, self.ego.width_m, self.last_picture))
-        onboard = system if not self._received else self.planner.decide(
-            rear_s, speed_mps, conflict_windows(self.route, rear_s, self.ego.width_m, own))
-        cruise = self.planner.decide(rear_s, speed_mps, [])
-        if self.signals is not None:  # stop at red, GLOSA, follow the car ahead
-            sig = self.signals.step(time_s, x_m, y_m, speed_mps, self.route, rear_s + self.ego.length_m, own,
-                                    self.last_picture, self.ego.limits.max_accel_mps2)
-            if sig.system_accel_mps2 is not None and sig.system_accel_mps2 < system.accel_mps2:
-                system = replace(system, accel_mps2=sig.system_accel_mps2)
-            if sig.onboard_accel_mps2 is not None and sig.onboard_accel_mps2 < onboard.accel_mps2:
-                onboard = replace(onboard, accel_mps2=sig.onboard_accel_mps2)
-            if sig.follow_accel_mps2 is not None and sig.follow_accel_mps2 < cruise.accel_mps2:
-                cruise = replace(cruise, accel_mps2=sig.follow_accel_mps2)  # L2's cruise is adaptive (ACC)
-        system_accel = system.accel_mps2
-        newest_s = self.received_generation_s
-        if self.plan_follower is not None:
-            planned = self.plan_follower.accel_mps2(time_s, speed_mps, self.cycle_s)
-            if planned is not None:  # offloaded plan, capped by the onboard safety envelope
-                system_accel = min(planned, onboard.accel_mps2)
-                self.plan_cycles_followed += 1
-            plan = self.plan_follower.plan
-            if plan is not None:  # degraded only when neither plans nor objects are fresh
-                newest_s = plan.time_s if newest_s is None else max(newest_s, plan.time_s)
-        state = self.supervisor.update(time_s, newest_s)
-        control = self.automation.step(time_s, system_accel, onboard.accel_mps2, cruise.accel_mps2,
-                                       state.degraded)
-        return VehicleCommand(control.accel_mps2, control.mode, control.warning, state.degraded, system.yielding_to)
+        """Acceleration command for the next cycle, from the ego's own pose and speed."""
+        return self.planning.plan(x_m, y_m, speed_mps, self.perception.picture(time_s))

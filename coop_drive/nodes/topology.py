@@ -1,8 +1,10 @@
 """Who waits for whom in the ROS 2 runtime, per split (fully qualified node names, as in launch/).
 
-Downlink: MEC perception (and, per split, the MEC planner and map service) -> link relay -> vehicle.
-Uplink: vehicle (BSMs) -> uplink relay -> MEC planner, one step later (``lagged``): the relay runs after the
-vehicle's step t and delivers what arrives before t + step, which is what the planner of step t + step uses.
+Downlink: MEC perception (and, per split, the MEC planner and map service) -> link relay -> vehicle
+perception and vehicle planner; vehicle perception (fused picture, own tracks) -> vehicle planner.
+Uplink: vehicle planner (BSMs) -> uplink relay -> MEC planner, one step later (``lagged``): the relay runs after
+the vehicle's step t and delivers what arrives before t + step, which is what the MEC planner of step t + step
+uses.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from coop_drive.scenario.model import MapSource, Scenario
 from coop_drive.units import s_to_ns
 
 BRIDGE = "/sim_bridge"
-VEHICLE = "/vehicle/vehicle"
+VEHICLE_PERCEPTION = "/vehicle/perception"
+VEHICLE_PLANNER = "/vehicle/planner"
 MEC = "/mec/mec_perception"
 PLANNER = "/mec/mec_planner"
 MAP = "/mec/map_server"
@@ -29,7 +32,7 @@ def needs_mec_map(scenario: Scenario) -> bool:
 def runs(node: str, scenario: Scenario) -> bool:
     """Whether ``node`` takes part in this scenario's run (the others exit at once)."""
     split = scenario.split
-    if node in (BRIDGE, VEHICLE, RECORDER):
+    if node in (BRIDGE, VEHICLE_PERCEPTION, VEHICLE_PLANNER, RECORDER):
         return True
     if node == PLANNER:
         return split.plans_remotely
@@ -40,7 +43,8 @@ def runs(node: str, scenario: Scenario) -> bool:
 
 def stack_nodes(scenario: Scenario) -> list[str]:
     """The nodes that report every step (everything but the recorder), the bridge first."""
-    return [n for n in (BRIDGE, MEC, PLANNER, MAP, LINK, VEHICLE, UPLINK) if runs(n, scenario)]
+    order = (BRIDGE, MEC, PLANNER, MAP, LINK, VEHICLE_PERCEPTION, VEHICLE_PLANNER, UPLINK)
+    return [n for n in order if runs(n, scenario)]
 
 
 def upstream_of(node: str, scenario: Scenario) -> list[str]:
@@ -53,8 +57,9 @@ def upstream_of(node: str, scenario: Scenario) -> list[str]:
         PLANNER: [BRIDGE, MEC, UPLINK],
         MAP: [BRIDGE],
         LINK: [n for n in (MEC, PLANNER, MAP) if n in stack],
-        UPLINK: [VEHICLE],
-        VEHICLE: [BRIDGE] if onboard else [BRIDGE, LINK],
+        UPLINK: [VEHICLE_PLANNER],
+        VEHICLE_PERCEPTION: [BRIDGE] if onboard else [BRIDGE, LINK],
+        VEHICLE_PLANNER: [BRIDGE, VEHICLE_PERCEPTION] if onboard else [BRIDGE, LINK, VEHICLE_PERCEPTION],
         RECORDER: stack,
     }[node]
 

@@ -16,7 +16,8 @@ from coop_drive.bag.recorder import RunRecorder
 from coop_drive.components.mec import MecCore
 from coop_drive.components.mec_planner import MecPlanner
 from coop_drive.components.spat_service import SPAT_RATE_HZ, SpatService
-from coop_drive.components.vehicle import VehicleCore
+from coop_drive.components.vehicle_perception import ReceptionStats, VehiclePerceptionCore
+from coop_drive.components.vehicle_planner import VehiclePlannerCore
 from coop_drive.eval.driving_metrics import DrivingRecorder
 from coop_drive.eval.metrics import MetricsRecorder, RunMetrics, V2xRecorder
 from coop_drive.eval.perception_metrics import PerceptionRecorder
@@ -73,9 +74,12 @@ def _run(scenario: Scenario, world: WorldBackend,
     route = world.ego_route_path()
     fusion = FusionConfig(max_age_s=scenario.max_v2x_age_s, compensate_latency=scenario.latency_compensation)
     map_from_mec = scenario.map_source is MapSource.MEC and scenario.split.uses_v2x
-    vehicle = VehicleCore(ego, None if map_from_mec else route, fusion, uses_v2x=scenario.split.uses_v2x,
-                          seed=scenario.seed, start_s=world.time_s, follow_plans=scenario.split.plans_remotely,
-                          max_plan_age_s=scenario.max_plan_age_s, cycle_s=scenario.step_s)
+    reception = ReceptionStats()
+    vehicle_perception = VehiclePerceptionCore(fusion, reception)
+    vehicle = VehiclePlannerCore(ego, None if map_from_mec else route, fusion.max_age_s,
+                                 uses_v2x=scenario.split.uses_v2x, seed=scenario.seed, start_s=world.time_s,
+                                 follow_plans=scenario.split.plans_remotely, max_plan_age_s=scenario.max_plan_age_s,
+                                 cycle_s=scenario.step_s, stats=reception)
     mec_silent_from_s = min((f.at_s for f in scenario.faults if f.kind is FaultKind.MEC_SILENT), default=math.inf)
 
     def mec_alive() -> bool:
@@ -118,7 +122,7 @@ def _run(scenario: Scenario, world: WorldBackend,
         clock.states, clock.world_time_s = world.actor_states(), world.time_s
         own = clock.states.get(ego.actor_id)
         if own is not None:
-            vehicle.on_own_pose(clock.world_time_s, own.x_m, own.y_m)
+            vehicle_perception.on_own_pose(clock.world_time_s, own.x_m, own.y_m)
         recorder.on_step(clock.world_time_s, clock.states, ego_collisions(clock.states, ego.actor_id))
         if own is not None:
             driving.on_step(clock.world_time_s, own.speed_mps, world.ego_fuel_rate_mgps())
@@ -142,13 +146,14 @@ def _run(scenario: Scenario, world: WorldBackend,
         own = clock.states.get(ego.actor_id)
         if own is None:
             return
-        decision = vehicle.plan(clock.world_time_s, own.x_m, own.y_m, own.speed_mps)
+        picture = vehicle_perception.picture(clock.world_time_s)
+        decision = vehicle.plan(own.x_m, own.y_m, own.speed_mps, picture)
         if vehicle.signals is not None and scenario.ego_driver is EgoDriver.PLANNER:
             driving.on_advice(own.speed_mps, vehicle.signals.last_advice_mps)
         perception.on_picture(clock.world_time_s, clock.states, vehicle.last_picture)
         world.command_ego_speed(own.speed_mps + decision.accel_mps2 * scenario.step_s)
         if bag is not None:
-            bag.on_plan(time_ns, clock.world_time_s, vehicle.world_model(clock.world_time_s),
+            bag.on_plan(time_ns, clock.world_time_s, picture.fused,
                         own.speed_mps + decision.accel_mps2 * scenario.step_s)
 
     for spec in scenario.onboard_sensors:
@@ -158,7 +163,7 @@ def _run(scenario: Scenario, world: WorldBackend,
             detections = sensor.sense(clock.world_time_s, ego.actor_id, clock.states)
             if bag is not None:
                 bag.on_detections("vehicle", clock.world_time_s, sensor.spec.sensor_id, detections, scan_ns)
-            vehicle.on_detections(clock.world_time_s, detections)
+            vehicle_perception.on_detections(clock.world_time_s, detections)
 
         scheduler.every(start_ns, s_to_ns(1.0 / spec.rate_hz), _P_SENSOR, sense_onboard)
 
@@ -191,6 +196,7 @@ def _run(scenario: Scenario, world: WorldBackend,
             metrics.v2x_frames_delivered += 1
             if bag is not None:
                 bag.on_frame("/vehicle/v2x_in", now_ns, frame)
+            vehicle_perception.on_v2x(frame)
             vehicle.on_v2x(frame)
 
         def send_bsm(time_ns: int) -> None:
@@ -283,7 +289,7 @@ def _run(scenario: Scenario, world: WorldBackend,
     spawn_due()
     scheduler.run_until(end_ns, stop=lambda: metrics.collision or world.ego_arrived())
     metrics.sim_time_s = clock.world_time_s - ns_to_s(start_ns)
-    metrics.v2x_frames_rejected = vehicle.stats.frames_rejected
+    metrics.v2x_frames_rejected = reception.frames_rejected
     v2x.fill(metrics)
     metrics.warnings_issued = vehicle.automation.warnings_issued
     metrics.takeover_requested_s = vehicle.automation.takeover_requested_at_s

@@ -12,21 +12,22 @@ REPO = Path(__file__).resolve().parents[2]
 LAUNCH = REPO / "launch"
 
 
-def test_the_full_stack_resolves_to_eight_nodes_in_their_namespaces(tmp_path):
+def test_the_full_stack_resolves_to_nine_nodes_in_their_namespaces(tmp_path):
     nodes = load_launch_file(LAUNCH / "occluded_intersection.launch.xml", {"split": "onboard", "out": str(tmp_path)})
     by_name = {n.name: n for n in nodes}
     assert set(by_name) == {"sim_bridge", "recorder", "mec_perception", "mec_planner", "map_server", "link_relay",
-                            "link_relay_uplink", "vehicle"}
+                            "link_relay_uplink", "perception", "planner"}
+    assert by_name["perception"].namespace == "/vehicle" and by_name["planner"].namespace == "/vehicle"
     assert by_name["mec_planner"].namespace == "/mec" and by_name["map_server"].namespace == "/mec"
     assert dict(by_name["link_relay_uplink"].params)["direction"] == "uplink"
-    assert by_name["vehicle"].namespace == "/vehicle" and by_name["mec_perception"].namespace == "/mec"
+    assert by_name["mec_perception"].namespace == "/mec"
     assert by_name["sim_bridge"].namespace == "/" and by_name["recorder"].on_exit_shutdown
-    params = dict(by_name["vehicle"].params)
+    params = dict(by_name["planner"].params)
     assert params["split"] == "onboard" and params["scenario"].endswith("scenarios/occluded_intersection.yaml")
     assert dict(by_name["recorder"].params)["bag_dir"] == f"{tmp_path}/bag"
-    assert by_name["vehicle"].param_files == [REPO / "config" / "coop_drive.yaml"]
-    args = by_name["vehicle"].ros_arguments()
-    assert args[:5] == ["--ros-args", "-r", "__node:=vehicle", "-r", "__ns:=/vehicle"]
+    assert by_name["perception"].param_files == [REPO / "config" / "coop_drive.yaml"]
+    args = by_name["planner"].ros_arguments()
+    assert args[:5] == ["--ros-args", "-r", "__node:=planner", "-r", "__ns:=/vehicle"]
     for node in nodes:  # every exec is installed (console_scripts) or otherwise resolvable
         assert resolve_executable(node.package, node.executable)
 

@@ -140,7 +140,7 @@ def test_a_node_killed_mid_run_leaves_a_readable_bag_and_a_clear_report(tmp_path
             assert time.monotonic() < deadline, "the bridge never started"
             time.sleep(0.1)
         time.sleep(4.0)  # a few simulated seconds
-        vehicle_pid = runner.pid_of("vehicle")
+        vehicle_pid = runner.pid_of("planner")
         os.kill(vehicle_pid, signal.SIGKILL)
         started = time.monotonic()
         status = runner.wait(timeout_s=60)
@@ -148,6 +148,6 @@ def test_a_node_killed_mid_run_leaves_a_readable_bag_and_a_clear_report(tmp_path
         runner.shutdown()
     assert status == 1
     assert time.monotonic() - started < 45  # shut down, no hang
-    assert any(f"vehicle (pid {vehicle_pid}) was killed by SIGKILL" in r for r in runner.report)
+    assert any(f"planner (pid {vehicle_pid}) was killed by SIGKILL" in r for r in runner.report)
     info = {t.name: t.count for t in bag_info(out / "bag").topics}
     assert 0 < info["/clock"] < 800 and info["/vehicle/speed_command"] > 0

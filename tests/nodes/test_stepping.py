@@ -54,9 +54,11 @@ def test_the_split_decides_which_nodes_run_and_who_waits_for_whom():
     from coop_drive.scenario import Split, load_scenario
 
     base = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "occluded_intersection.yaml")
-    assert tp.stack_nodes(base) == [tp.BRIDGE, tp.VEHICLE]
+    assert tp.stack_nodes(base) == [tp.BRIDGE, tp.VEHICLE_PERCEPTION, tp.VEHICLE_PLANNER]
     edge = base.with_overrides(split=Split.EDGE)
-    assert tp.stack_nodes(edge) == [tp.BRIDGE, tp.MEC, tp.LINK, tp.VEHICLE, tp.UPLINK]
+    assert tp.stack_nodes(edge) == [tp.BRIDGE, tp.MEC, tp.LINK, tp.VEHICLE_PERCEPTION, tp.VEHICLE_PLANNER, tp.UPLINK]
+    assert tp.upstream_of(tp.VEHICLE_PLANNER, edge) == [tp.BRIDGE, tp.LINK, tp.VEHICLE_PERCEPTION]
+    assert tp.upstream_of(tp.UPLINK, edge) == [tp.VEHICLE_PLANNER]
     planning = base.with_overrides(split=Split.EDGE_PLANNING)
     assert tp.PLANNER in tp.stack_nodes(planning) and tp.MAP not in tp.stack_nodes(planning)
     assert tp.upstream_of(tp.LINK, planning) == [tp.MEC, tp.PLANNER]

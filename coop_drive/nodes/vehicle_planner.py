@@ -1,0 +1,116 @@
+"""The vehicle's planner and supervisor (namespace /vehicle, node ``planner``): longitudinal planning, the
+offloaded plan's follower, the supervisor and the automation level (VehiclePlannerCore).
+
+Inputs: ``/run/route``, ``odom`` (Odometry), ``imu`` (Imu: heading and acceleration, for the BSM), ``v2x_in``
+(V2XFrame, best effort: speed plans and MAP frames are used, object lists are the perception's), and the
+perception node's ``objects`` (the fused picture), ``tracks`` (its own tracks) and ``received`` (the newest
+received object list; its generation time feeds the supervisor). Outputs per step: ``speed_command``
+(TwistStamped, linear.x = commanded speed [m/s]); in the splits with V2X, ``v2x_out`` (V2XFrame, best effort):
+a BSM every 0.1 s, as in-process. With ``map: mec`` the car has no map and drives on the MAP messages it
+receives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from coop_drive.bag.messages import (
+    T_IMU,
+    T_OBJECT_LIST,
+    T_ODOM,
+    T_PATH,
+    T_TWIST_STAMPED,
+    T_V2X,
+    estimates_from_msg,
+    frame_bytes,
+    imu_from_msg,
+    odometry_from_msg,
+    route_from_msg,
+    stamp_ns,
+)
+from coop_drive.components.vehicle_perception import VehiclePicture
+from coop_drive.components.vehicle_planner import VehiclePlannerCore
+from coop_drive.hdmap.map_client import MapClient
+from coop_drive.hdmap.service import roads_from_sumo_edges
+from coop_drive.nodes.base import SteppedNode, run_node
+from coop_drive.nodes.topology import VEHICLE_PLANNER, needs_mec_map, upstream_of
+from coop_drive.nodes.vehicle_perception import declare_fusion_parameters
+from coop_drive.runtime.inprocess import BSM_PERIOD_S
+from coop_drive.units import NS_PER_S, ns_to_s, s_to_ns
+
+
+class VehiclePlanner(SteppedNode):
+    def __init__(self) -> None:
+        super().__init__("planner")
+        self.declare_scenario_parameters()
+        self.max_v2x_age_s = declare_fusion_parameters(self).max_age_s
+        sc = self.scenario = self.load_scenario()
+        self.core: VehiclePlannerCore | None = None
+        self.received_generation_s: float | None = None
+        self.t_route = self.add_input("/run/route", T_PATH)
+        self.t_odom = self.add_input("odom", T_ODOM)
+        self.t_imu = self.add_input("imu", T_IMU)
+        self.t_v2x = self.add_input("v2x_in", T_V2X, best_effort=True)
+        self.t_objects = self.add_input("objects", T_OBJECT_LIST)
+        self.t_tracks = self.add_input("tracks", T_OBJECT_LIST)
+        self.t_received = self.add_input("received", T_OBJECT_LIST)
+        self.t_cmd = self.add_output("speed_command", T_TWIST_STAMPED)
+        self.t_uplink = self.add_output("v2x_out", T_V2X, best_effort=True)
+        self.step_ns, self.bsm_period_ns = s_to_ns(sc.step_s), s_to_ns(BSM_PERIOD_S)
+        self.next_bsm_ns: int | None = None
+        self.begin(upstream_of(VEHICLE_PLANNER, sc))
+
+    def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
+        sc = self.scenario
+        for data in messages[self.t_route]:
+            map_from_mec = needs_mec_map(sc)
+            route = None if map_from_mec else route_from_msg(self.msgs.deserialize(data, T_PATH))
+            self.core = VehiclePlannerCore(sc.ego, route, self.max_v2x_age_s, uses_v2x=sc.split.uses_v2x,
+                                           seed=sc.seed, start_s=ns_to_s(stamp),
+                                           follow_plans=sc.split.plans_remotely, max_plan_age_s=sc.max_plan_age_s,
+                                           cycle_s=sc.step_s)
+            if map_from_mec:  # no onboard map: the route path comes from the MEC's MAP messages
+                self.core.map_client = MapClient(roads_from_sumo_edges(sc.ego.route))
+        core = self.core
+        if core is None:
+            raise RuntimeError("no route received before the first step")
+        own: tuple[float, float, float, float] | None = None
+        for data in messages[self.t_odom]:
+            own = odometry_from_msg(self.msgs.deserialize(data, T_ODOM))
+        if sc.split.uses_v2x:
+            self._send_bsms(stamp, own, messages[self.t_imu])
+        for data in messages[self.t_v2x]:
+            core.on_v2x(frame_bytes(self.msgs.deserialize(data, T_V2X)))
+        for data in messages[self.t_received]:
+            generation_ns = stamp_ns(self.msgs.deserialize(data, T_OBJECT_LIST).generation_stamp)
+            self.received_generation_s = generation_ns / NS_PER_S
+        fused, tracks = messages[self.t_objects], messages[self.t_tracks]
+        if own is not None and fused and tracks:
+            own_tracks = estimates_from_msg(self.msgs.deserialize(tracks[-1], T_OBJECT_LIST))
+            picture = VehiclePicture(ns_to_s(stamp), own_tracks,
+                                     estimates_from_msg(self.msgs.deserialize(fused[-1], T_OBJECT_LIST)),
+                                     self.received_generation_s)
+            decision = core.plan(own[1], own[2], own[3], picture)
+            self.publish(self.t_cmd, self.msgs.speed_command(stamp, own[3] + decision.accel_mps2 * sc.step_s))
+        self.report_step(stamp)
+
+    def _send_bsms(self, stamp: int, own: tuple[float, float, float, float] | None, imu: list[bytes]) -> None:
+        """BSMs due in [t, t + step), from the ego's state at t (the in-process runtime sends them before the
+        MEC's publications and the vehicle's plan; they depend on neither)."""
+        if self.next_bsm_ns is None:
+            self.next_bsm_ns = stamp
+        core = self.core
+        while self.next_bsm_ns < stamp + self.step_ns:
+            if own is not None and imu and core is not None:
+                yaw_rad, accel_mps2 = imu_from_msg(self.msgs.deserialize(imu[-1], T_IMU))
+                frame = core.bsm_frame(own[0], own[1], own[2], yaw_rad, own[3], accel_mps2)
+                self.publish(self.t_uplink, self.msgs.v2x_frame(self.next_bsm_ns, frame))
+            self.next_bsm_ns += self.bsm_period_ns
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    return run_node(VehiclePlanner, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
