@@ -13,7 +13,7 @@ from coop_drive.eval.metrics import RunMetrics, write_metrics
 from coop_drive.link.profiles import load_profile
 from coop_drive.runtime.inprocess import run_scenario
 from coop_drive.scenario import Scenario, Split, load_scenario
-from coop_drive.scenario.model import AutomationLevel, EgoDriver, Fault, LinkSpec
+from coop_drive.scenario.model import AutomationLevel, EgoDriver, Fault, LinkSpec, MapSource
 from coop_drive.world.sumo_backend import SumoWorld
 
 CLOUD_PROFILE = "cloud"  # the link profile of the cloud-* splits
@@ -33,6 +33,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="use received objects as if they were current (no prediction from generation time)")
     parser.add_argument("--level", choices=[lvl.value for lvl in AutomationLevel], default=None,
                         help="SAE automation level of the ego (overrides the file)")
+    parser.add_argument("--map", dest="map_source", choices=[m.value for m in MapSource], default=None,
+                        help="where the car's HD map comes from: onboard, or mec (MAP messages over the link, "
+                             "in the splits with V2X; the onboard split always carries its map); overrides "
+                             "vehicle.map")
     parser.add_argument("--baseline", choices=BASELINES, default=None,
                         help="a reference driver on signalised maps: no-advice (SPaT for stopping, no GLOSA "
                              "advice), sumo-glosa (SUMO drives the ego with its glosa device, perfect signal "
@@ -81,6 +85,7 @@ def scenario_from_args(args: argparse.Namespace, split: Split | None) -> Scenari
         latency_compensation=args.latency_compensation,
         level=None if args.level is None else AutomationLevel(args.level), faults=faults,
         ego_driver=EgoDriver.SUMO_GLOSA if baseline == "sumo-glosa" else None,
+        map_source=None if getattr(args, "map_source", None) is None else MapSource(args.map_source),
         glosa=False if baseline == "no-advice" else None)
 
 
@@ -99,6 +104,7 @@ def run_config(scenario: Scenario) -> dict[str, object]:
         "latency_compensation": scenario.latency_compensation,
         "ego_driver": scenario.ego_driver.value,
         "glosa": scenario.glosa,
+        "map": scenario.map_source.value,
     }
 
 

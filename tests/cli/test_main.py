@@ -75,3 +75,14 @@ def test_parse_latencies():
 def test_sweep_finds_the_collision_onset(capsys):
     assert main(["sweep", SCENARIO, "--latencies", "20,1100", "--level", "L3"]) == 0
     assert "smallest latency with a collision: 1100 ms" in capsys.readouterr().out
+
+
+def test_map_option_takes_the_map_from_the_mec(tmp_path):
+    out = tmp_path / "M"
+    assert main(["run", SCENARIO, "--split", "edge", "--map", "mec", "--out", str(out)]) == 0
+    assert json.loads((out / "run.json").read_text())["map"] == "mec"
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["collision"] is False
+    with pytest.raises(SystemExit) as exc:
+        main(["run", SCENARIO, "--map", "cloud"])
+    assert exc.value.code == 2
