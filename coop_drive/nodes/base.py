@@ -213,10 +213,12 @@ class SteppedNode(Node):
         self.declare_parameter("latency_ms", -1.0, d(description="link latency [ms]; < 0: the scenario file's"))
         self.declare_parameter("loss", -1.0, d(description="link loss probability; < 0: the scenario file's"))
         self.declare_parameter("link_profile", "", d(description="named link profile; empty: the file's link"))
+        self.declare_parameter("fault", "", d(description="faults, KIND@SECONDS separated by commas (e.g. "
+                                                          "mec-silent@8); empty: the scenario file's"))
 
     def load_scenario(self) -> Scenario:
         from coop_drive.link.profiles import load_profile
-        from coop_drive.scenario.model import LinkSpec
+        from coop_drive.scenario.model import Fault, LinkSpec
 
         path = str(self.get_parameter("scenario").value)
         if not path:
@@ -227,10 +229,12 @@ class SteppedNode(Node):
         loss = float(self.get_parameter("loss").value)
         profile = str(self.get_parameter("link_profile").value)
         link = LinkSpec(load_profile(profile).config, profile) if profile else None
+        fault = str(self.get_parameter("fault").value)
+        faults = tuple(Fault.parse(f.strip()) for f in fault.split(",")) if fault.strip() else None
         return load_scenario(Path(path)).with_overrides(
             split=Split(split) if split else None, seed=seed if seed >= 0 else None,
             latency_ms=latency_ms if latency_ms >= 0 else None, loss_probability=loss if loss >= 0 else None,
-            link=link)
+            link=link, faults=faults)
 
 
 def spin_until_finished(node: SteppedNode) -> int:

@@ -3,6 +3,7 @@
 Inputs: ``detections`` (SensorScan). Outputs: ``objects`` (ObjectList, the confirmed tracks at each
 publication) and ``v2x_out`` (V2XFrame, best effort) at ``publish_rate_hz`` on simulation time. In the
 planning splits also ``tracks`` (ObjectList): the tracks at each planning instant, for the MEC planner node.
+With a ``mec-silent`` fault nothing is published from its time on (as in-process).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class MecPerception(SteppedNode):
         self.declare_parameter("publish_rate_hz", 0.0, ParameterDescriptor(
             description="object-list publication rate [Hz] on simulation time; <= 0: the scenario's"))
         self.declare_parameter("source_id", "mec", ParameterDescriptor(description="V2X source id of the frames"))
-        sc = self.load_scenario()
+        sc = self.scenario = self.load_scenario()
         rate_hz = float(self.get_parameter("publish_rate_hz").value)
         self.step_ns = s_to_ns(sc.step_s)
         self.core = MecCore(str(self.get_parameter("source_id").value))
@@ -72,12 +73,16 @@ class MecPerception(SteppedNode):
             self.next_ns[i] += period_ns
 
     def _publish_objects(self, send_ns: int, time_s: float) -> None:
+        if not self.scenario.mec_alive(time_s):  # fault mec-silent: nothing sent (the tracker goes on)
+            return
         frame = self.core.object_list_frame(time_s)
         self.publish(self.t_objects, self.msgs.objects(send_ns, s_to_ns(time_s), "mec",
                                                        self.core.tracker.estimates(time_s)))
         self.publish(self.t_v2x, self.msgs.v2x_frame(send_ns, frame))
 
     def _publish_tracks(self, send_ns: int, time_s: float) -> None:
+        if not self.scenario.mec_alive(time_s):  # the planner sends no plans either
+            return
         self.publish(self.t_tracks, self.msgs.objects(send_ns, s_to_ns(time_s), "mec",
                                                       self.core.tracker.estimates(time_s)))
 

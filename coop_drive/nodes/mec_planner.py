@@ -63,8 +63,9 @@ class MecPlannerNode(SteppedNode):
         core = self.core
         if core is None or core.planner is None:
             raise RuntimeError("no route received before the first step")
-        for data in messages[self.t_uplink]:  # delivered before t (the planner's input at t)
-            core.on_uplink(frame_bytes(self.msgs.deserialize(data, T_V2X)))
+        if self.scenario.mec_alive(ns_to_s(stamp - self.step_ns)):  # fault mec-silent: nothing taken in
+            for data in messages[self.t_uplink]:  # delivered in [t - step, t) (the planner's input at t)
+                core.on_uplink(frame_bytes(self.msgs.deserialize(data, T_V2X)))
         time_s = ns_to_s(stamp)
         for data in messages[self.t_tracks]:  # one per planning instant in [t, t + step), in time order
             tracks = self.msgs.deserialize(data, T_OBJECT_LIST)

@@ -34,6 +34,7 @@ from coop_drive.bag.messages import (
     stamp_ns,
 )
 from coop_drive.bag.recorder import bag_config
+from coop_drive.eval.driving_metrics import DrivingRecorder
 from coop_drive.eval.metrics import MetricsRecorder, V2xRecorder, write_metrics
 from coop_drive.eval.perception_metrics import PerceptionRecorder
 from coop_drive.nodes.base import SteppedNode, run_node
@@ -97,6 +98,7 @@ class SimBridge(SteppedNode):
         self.metrics = self.metrics_recorder.metrics
         self.perception = PerceptionRecorder(self.ego_id, self.route, sc.ego.width_m)
         self.v2x = V2xRecorder()
+        self.driving = DrivingRecorder()  # stops, stopped time, fuel, jerk (the ego's ground truth)
         self.start_ns, self.step_ns = s_to_ns(self.world.time_s), s_to_ns(sc.step_s)
         self.end_ns = self.start_ns + s_to_ns(sc.duration_s)
         self.pending: list[ActorSpec] = list(sc.actors)
@@ -144,6 +146,9 @@ class SimBridge(SteppedNode):
         self.states = w.actor_states()
         time_s = w.time_s
         self.metrics_recorder.on_step(time_s, self.states, ego_collisions(self.states, self.ego_id))
+        ego = self.states.get(self.ego_id)
+        if ego is not None:
+            self.driving.on_step(time_s, ego.speed_mps, w.ego_fuel_rate_mgps())
         self.perception.on_truth(time_s, self.states)
         if w.ego_arrived() and self.metrics.ego_travel_time_s is None:
             self.metrics.ego_travel_time_s = time_s - self.start_ns / 1e9
@@ -230,6 +235,8 @@ class SimBridge(SteppedNode):
         self.v2x.fill(m)
         seen = self.perception.result()
         m.gospa, m.pos_rmse_m, m.first_detection_s = seen.gospa, seen.pos_rmse_m, seen.first_detection_s
+        d = self.driving
+        m.stops, m.stopped_time_s, m.fuel_g, m.rms_jerk_mps3 = d.stops, d.stopped_time_s, d.fuel_g, d.rms_jerk_mps3
         m.wall_time_s = time.monotonic() - (self._first_step_wall or self._t0_wall)  # start-up excluded
         self.world.close()
         if self._out:

@@ -7,7 +7,6 @@ Same scenario, seed and config give identical metrics.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from coop_drive.planning.signal_driving import SignalDriving
 from coop_drive.rng import stream
 from coop_drive.runtime.scheduler import EventScheduler
 from coop_drive.scenario.loader import ScenarioError
-from coop_drive.scenario.model import ActorSpec, EgoDriver, FaultKind, MapSource, Scenario
+from coop_drive.scenario.model import ActorSpec, EgoDriver, MapSource, Scenario
 from coop_drive.sensors.object_sensor import ObjectSensor
 from coop_drive.units import ns_to_s, s_to_ns
 from coop_drive.world.backend import ActorState, WorldBackend
@@ -80,10 +79,8 @@ def _run(scenario: Scenario, world: WorldBackend,
                                  uses_v2x=scenario.split.uses_v2x, seed=scenario.seed, start_s=world.time_s,
                                  follow_plans=scenario.split.plans_remotely, max_plan_age_s=scenario.max_plan_age_s,
                                  cycle_s=scenario.step_s, stats=reception)
-    mec_silent_from_s = min((f.at_s for f in scenario.faults if f.kind is FaultKind.MEC_SILENT), default=math.inf)
-
     def mec_alive() -> bool:
-        return clock.world_time_s < mec_silent_from_s
+        return scenario.mec_alive(clock.world_time_s)
     if map_from_mec:  # no onboard map: the route path comes from the MEC's MAP messages
         vehicle.map_client = MapClient(roads_from_sumo_edges(ego.route))
     signal_plans = world.signal_plans()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -228,6 +229,15 @@ class Scenario:
     mec_map_rate_hz: float = 1.0  # MAP messages per junction and second (map_source mec)
     ego_driver: EgoDriver = EgoDriver.PLANNER  # --baseline sumo-glosa: SUMO drives the ego
     glosa: bool = True  # the vehicle advises itself a speed from SPaT (--baseline no-advice: SPaT, no advice)
+
+    @property
+    def mec_silent_from_s(self) -> float:
+        """From when on [s of simulation time] the MEC sends nothing (``mec-silent`` faults; inf: never)."""
+        return min((f.at_s for f in self.faults if f.kind is FaultKind.MEC_SILENT), default=math.inf)
+
+    def mec_alive(self, world_time_s: float) -> bool:
+        """Whether the MEC sends anything at this world time."""
+        return world_time_s < self.mec_silent_from_s
 
     def with_overrides(
         self,

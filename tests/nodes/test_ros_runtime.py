@@ -119,6 +119,26 @@ def test_map_from_the_mec_ros_run_reproduces_the_in_process_run(tmp_path, capsys
     assert commands(ros / "bag") == commands(inproc / "bag")  # bit for bit
 
 
+def test_mec_silent_fault_ros_run_reproduces_the_in_process_run(tmp_path, capsys):
+    """fault:=mec-silent@8 (split edge, L4): the MEC nodes send nothing from 8 s; the car degrades and makes its
+    minimal-risk stop, as in-process, with the same commands bit for bit."""
+    scenario = short_scenario(tmp_path, 14.0)
+    ros, inproc = tmp_path / "ros", tmp_path / "inprocess"
+    assert main(["launch", str(STACK), f"scenario:={scenario}", "split:=edge", "fault:=mec-silent@8", f"out:={ros}",
+                 "--timeout", "240"]) == 0
+    assert main(["run", str(scenario), "--split", "edge", "--fault", "mec-silent@8", "--out", str(inproc)]) == 0
+    capsys.readouterr()
+    a = json.loads((ros / "metrics.json").read_text())
+    b = json.loads((inproc / "metrics.json").read_text())
+    assert b["minimal_risk_s"] is not None and not b["collision"]  # the in-process outcome
+    for key in ("collision", "v2x_frames_sent", "v2x_frames_delivered", "stops", "stopped_time_s", "fuel_g"):
+        assert a[key] == b[key], key
+    assert a["stops"] == 1
+    sent = frame_kinds(ros / "bag", "/mec/v2x_out")
+    assert sent and max(t for t, _, _ in sent) < 8 * 10**9  # nothing sent from the fault on
+    assert commands(ros / "bag") == commands(inproc / "bag")  # bit for bit
+
+
 def test_a_node_killed_mid_run_leaves_a_readable_bag_and_a_clear_report(tmp_path):
     scenario = short_scenario(tmp_path, 40.0)
     out = tmp_path / "run"
