@@ -14,8 +14,8 @@ from pathlib import Path
 from coop_drive.bag.reader import BagReadError, bag_info
 from coop_drive.bag.replay import Tolerance, replay_bag
 from coop_drive.launching.runner import LaunchRunner
-from coop_drive.launching.xml_launch import LaunchFileError, load_launch_file
-from coop_drive.scenario import ScenarioError
+from coop_drive.launching.xml_launch import LaunchFileError, NodeAction, load_launch_file
+from coop_drive.scenario import ScenarioError, load_scenario
 
 EXIT_BAD_INPUT = 2
 REPO = Path(__file__).resolve().parents[2]
@@ -70,12 +70,30 @@ def validate_launch_arguments(args: argparse.Namespace) -> str | None:
     return parse_launch_arguments(args.arguments)[1]
 
 
+def _unsupported_scenario(nodes: list[NodeAction]) -> str | None:
+    """Why the nodes' scenario cannot run in the ROS 2 runtime (an unreadable one included), or None."""
+    from coop_drive.nodes.support import unsupported
+
+    for path in dict.fromkeys(value for node in nodes for name, value in node.params if name == "scenario"):
+        try:
+            reason = unsupported(load_scenario(Path(path)))
+        except (ScenarioError, OSError) as exc:
+            return str(exc)
+        if reason is not None:
+            return reason
+    return None
+
+
 def run_launch(args: argparse.Namespace) -> int:
     arguments, _ = parse_launch_arguments(args.arguments)
     try:
         nodes = load_launch_file(args.file, arguments)
     except LaunchFileError as exc:
         print(f"coop-drive: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    refusal = _unsupported_scenario(nodes)
+    if refusal is not None:
+        print(f"coop-drive: error: {refusal}", file=sys.stderr)
         return EXIT_BAD_INPUT
     runner = LaunchRunner(nodes)
     try:

@@ -38,6 +38,7 @@ from coop_drive.eval.driving_metrics import DrivingRecorder
 from coop_drive.eval.metrics import MetricsRecorder, V2xRecorder, write_metrics
 from coop_drive.eval.perception_metrics import PerceptionRecorder
 from coop_drive.nodes.base import SteppedNode, run_node
+from coop_drive.nodes.support import unsupported
 from coop_drive.nodes.topology import BRIDGE, RECORDER, stack_nodes, upstream_of
 from coop_drive.rng import stream
 from coop_drive.runtime.scheduler import EventScheduler
@@ -91,6 +92,12 @@ class SimBridge(SteppedNode):
 
         self.world = SumoWorld()
         self.world.start(sc)
+        refusal = unsupported(sc)
+        if refusal is not None:  # ros2 launch: coop-drive launch refuses before starting anything
+            self.get_logger().error(refusal)
+            self.exit_code, self.finished = 2, True
+            self.world.close()
+            return
         self.ego_id = sc.ego.actor_id
         buildings = self.world.buildings()
         self.route = self.world.ego_route_path()

@@ -78,3 +78,11 @@ def test_cli_exits_2_on_a_bad_file_a_missing_arg_or_an_unknown_arg(tmp_path, cap
     with pytest.raises(SystemExit) as exc:
         main(["launch", str(LAUNCH / "vehicle.launch.xml"), "no_assignment"])
     assert exc.value.code == 2
+
+
+def test_launch_refuses_a_signalised_map_before_starting_any_node(tmp_path, capsys):
+    scenario = REPO / "scenarios" / "green_wave.yaml"
+    assert main(["launch", str(LAUNCH / "stack.launch.xml"), f"scenario:={scenario}", f"out:={tmp_path}"]) == 2
+    err = capsys.readouterr().err
+    assert "traffic-light signals" in err and "does not run signalised maps yet" in err
+    assert not (tmp_path / "bag").exists()
