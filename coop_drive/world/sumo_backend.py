@@ -21,7 +21,7 @@ from coop_drive.world.signals import NextSignal, TimingPlan
 _SPEED_MODE_UNCHECKED = 0
 _LANE_CHANGE_MODE_NONE = 0
 # Baseline --baseline sumo-glosa: SUMO's glosa device, same range and minimum speed as our GLOSA
-SUMO_GLOSA_PARAMS = {"has.glosa.device": "true", "device.glosa.range": "300", "device.glosa.min-speed": "5",
+SUMO_GLOSA_PARAMS = {"has.glosa.device": "true", "device.glosa.range": "300", "device.glosa.min-speed": "2",
                      "device.glosa.max-speedfactor": "1.0"}
 
 

@@ -7,7 +7,7 @@ import pytest
 from coop_drive.planning.glosa import GlosaConfig, advise_speed_mps, arrival_time_s, green_windows
 
 LIMIT = 13.89  # 50 km/h
-CFG = GlosaConfig()  # min 5 m/s, accel 1.0, decel 1.5, margin 1 s, range 300 m
+CFG = GlosaConfig(min_speed_mps=5.0, accel_mps2=1.0, decel_mps2=1.5)  # margin 1 s, range 300 m (defaults)
 
 
 def _arrival(distance: float, speed: float, target: float) -> float:
@@ -82,21 +82,21 @@ def test_green_windows_unknown_end_lasts_for_ever():
 
 def test_advice_is_the_limit_inside_a_current_green():
     now = 1000.0
-    assert advise_speed_mps(100.0, LIMIT, now, [(now - 5.0, math.inf)], LIMIT) == LIMIT
+    assert advise_speed_mps(100.0, LIMIT, now, [(now - 5.0, math.inf)], LIMIT, CFG) == LIMIT
     # reaches the line after 7.2 s, the green lasts 20 s more
-    assert advise_speed_mps(100.0, LIMIT, now, [(now - 5.0, now + 20.0)], LIMIT) == LIMIT
+    assert advise_speed_mps(100.0, LIMIT, now, [(now - 5.0, now + 20.0)], LIMIT, CFG) == LIMIT
 
 
 def test_advice_is_the_limit_when_the_green_opens_before_arrival():
     now = 50.0
     # 150 m at the limit: 10.8 s; the green opens in 8 s (+ 1 s margin)
-    assert advise_speed_mps(150.0, LIMIT, now, [(now + 8.0, now + 38.0)], LIMIT) == LIMIT
+    assert advise_speed_mps(150.0, LIMIT, now, [(now + 8.0, now + 38.0)], LIMIT, CFG) == LIMIT
 
 
 @pytest.mark.parametrize("green_in_s", [12.0, 15.0, 20.0])
 def test_advice_arrives_just_after_the_green_opens(green_in_s):
     now, distance = 500.0, 150.0
-    advice = advise_speed_mps(distance, LIMIT, now, [(now + green_in_s, now + green_in_s + 30.0)], LIMIT)
+    advice = advise_speed_mps(distance, LIMIT, now, [(now + green_in_s, now + green_in_s + 30.0)], LIMIT, CFG)
     assert advice is not None
     assert CFG.min_speed_mps <= advice < LIMIT
     t = _arrival(distance, LIMIT, advice)
@@ -106,7 +106,7 @@ def test_advice_arrives_just_after_the_green_opens(green_in_s):
 
 def test_advice_respects_the_margin_setting():
     now, distance = 0.0, 150.0
-    cfg = GlosaConfig(margin_s=3.0)
+    cfg = GlosaConfig(min_speed_mps=5.0, accel_mps2=1.0, decel_mps2=1.5, margin_s=3.0)
     advice = advise_speed_mps(distance, LIMIT, now, [(15.0, 45.0)], LIMIT, cfg)
     assert advice is not None
     assert _arrival(distance, LIMIT, advice) == pytest.approx(18.0, abs=0.01)
@@ -115,13 +115,13 @@ def test_advice_respects_the_margin_setting():
 def test_no_advice_when_even_the_slowest_arrives_too_early():
     # 100 m at min speed 5 m/s: 5.9 s ramp over 56 m, then 8.8 s: 14.7 s; the green opens in 40 s
     now = 10.0
-    assert advise_speed_mps(100.0, LIMIT, now, [(now + 40.0, now + 70.0)], LIMIT) is None
+    assert advise_speed_mps(100.0, LIMIT, now, [(now + 40.0, now + 70.0)], LIMIT, CFG) is None
 
 
 def test_a_green_out_of_reach_is_skipped_for_the_next_one():
     now, distance = 0.0, 150.0
     # current green closes in 3 s (10.8 s needed): the next one opens in 15 s
-    advice = advise_speed_mps(distance, LIMIT, now, [(-20.0, 3.0), (15.0, 45.0)], LIMIT)
+    advice = advise_speed_mps(distance, LIMIT, now, [(-20.0, 3.0), (15.0, 45.0)], LIMIT, CFG)
     assert advice is not None
     assert _arrival(distance, LIMIT, advice) == pytest.approx(16.0, abs=0.01)
 
@@ -129,20 +129,20 @@ def test_a_green_out_of_reach_is_skipped_for_the_next_one():
 def test_a_window_shorter_than_the_margins_is_skipped():
     now, distance = 0.0, 150.0
     # (12, 13.5): opens + 1 s > closes - 1 s; then (20, 50)
-    advice = advise_speed_mps(distance, LIMIT, now, [(12.0, 13.5), (20.0, 50.0)], LIMIT)
+    advice = advise_speed_mps(distance, LIMIT, now, [(12.0, 13.5), (20.0, 50.0)], LIMIT, CFG)
     assert advice is not None
     assert _arrival(distance, LIMIT, advice) == pytest.approx(21.0, abs=0.01)
 
 
 def test_no_advice_without_a_reachable_window():
-    assert advise_speed_mps(150.0, LIMIT, 0.0, [(-20.0, 3.0)], LIMIT) is None
-    assert advise_speed_mps(150.0, LIMIT, 0.0, [], LIMIT) is None
+    assert advise_speed_mps(150.0, LIMIT, 0.0, [(-20.0, 3.0)], LIMIT, CFG) is None
+    assert advise_speed_mps(150.0, LIMIT, 0.0, [], LIMIT, CFG) is None
 
 
 def test_no_advice_beyond_range_or_past_the_line():
     windows = [(10.0, 40.0)]
-    assert advise_speed_mps(301.0, LIMIT, 0.0, windows, LIMIT) is None
+    assert advise_speed_mps(301.0, LIMIT, 0.0, windows, LIMIT, CFG) is None
     assert advise_speed_mps(250.0, LIMIT, 0.0, windows, LIMIT, GlosaConfig(range_m=200.0)) is None
-    assert advise_speed_mps(0.0, LIMIT, 0.0, windows, LIMIT) is None
-    assert advise_speed_mps(-5.0, LIMIT, 0.0, windows, LIMIT) is None
-    assert advise_speed_mps(300.0, LIMIT, 0.0, [(-1.0, math.inf)], LIMIT) == LIMIT  # at the range: advised
+    assert advise_speed_mps(0.0, LIMIT, 0.0, windows, LIMIT, CFG) is None
+    assert advise_speed_mps(-5.0, LIMIT, 0.0, windows, LIMIT, CFG) is None
+    assert advise_speed_mps(300.0, LIMIT, 0.0, [(-1.0, math.inf)], LIMIT, CFG) == LIMIT  # at the range: advised

@@ -35,8 +35,8 @@ def service():
     return MapService(load_map(REPO / "maps" / "arterial_corridor.xodr"))
 
 
-def _driving(service, use_spat=True, use_glosa=True, spat_at=NOW):
-    sd = SignalDriving(service, ROUTE, EGO, use_spat=use_spat, use_glosa=use_glosa)
+def _driving(service, use_spat=True, use_glosa=True, spat_at=NOW, glosa=None):
+    sd = SignalDriving(service, ROUTE, EGO, use_spat=use_spat, use_glosa=use_glosa, glosa=glosa)
     if spat_at is not None:
         data = SpatService({"200": PLAN}, service.map).frame(spat_at)
         assert data is not None
@@ -67,9 +67,9 @@ def test_red_with_spat_slows_gentler_than_stopping_at_the_line(service):
 
 
 def test_glosa_advice_reaches_the_line_after_the_green_starts(service):
-    sd = _driving(service)
+    cfg = GlosaConfig(min_speed_mps=5.0, decel_mps2=1.5)  # firm braking: 87.7 m out, the advice still exists
+    sd = _driving(service, glosa=cfg)
     decision = _step(sd, 600.0)
-    cfg = GlosaConfig()
     assert decision.advice_mps is not None
     assert sd.last_advice_mps == decision.advice_mps
     assert cfg.min_speed_mps <= decision.advice_mps < V
@@ -153,3 +153,12 @@ def test_glosa_aims_behind_the_queue_discharge(service, queued_x, green_delay_s)
     assert decision.advice_mps is not None
     t = arrival_time_s(_distance(x) - 1.0, V, decision.advice_mps, cfg.accel_mps2, cfg.decel_mps2)
     assert t == pytest.approx(20.0 + green_delay_s + cfg.margin_s, abs=0.05)
+
+
+def test_gentle_advice_gives_way_to_the_stop_line_near_the_junction(service):
+    # with the default coast-like 0.7 m/s^2 even the slowest advice reaches the line 87.7 m ahead before the
+    # green (10 s away): no advice, and the SPaT hold-short deceleration governs
+    sd = _driving(service)
+    decision = _step(sd, 600.0)
+    assert decision.advice_mps is None
+    assert decision.system_accel_mps2 is not None and decision.system_accel_mps2 < 0.0
