@@ -57,6 +57,7 @@ setup(
             "mec_perception = coop_drive.nodes.mec_perception:main",
             "mec_planner = coop_drive.nodes.mec_planner:main",
             "map_server = coop_drive.nodes.map_server:main",
+            "spat_server = coop_drive.nodes.spat_server:main",
             "link_relay = coop_drive.nodes.link_relay:main",
             "recorder = coop_drive.nodes.recorder:main",
         ],

@@ -15,7 +15,7 @@ from coop_drive.bag.reader import BagReadError, bag_info
 from coop_drive.bag.replay import Tolerance, replay_bag
 from coop_drive.launching.runner import LaunchRunner
 from coop_drive.launching.xml_launch import LaunchFileError, NodeAction, load_launch_file
-from coop_drive.scenario import ScenarioError, load_scenario
+from coop_drive.scenario import ScenarioError, Split, load_scenario
 
 EXIT_BAD_INPUT = 2
 REPO = Path(__file__).resolve().parents[2]
@@ -74,10 +74,12 @@ def _unsupported_scenario(nodes: list[NodeAction]) -> str | None:
     """Why the nodes' scenario cannot run in the ROS 2 runtime (an unreadable one included), or None."""
     from coop_drive.nodes.support import unsupported
 
-    for path in dict.fromkeys(value for node in nodes for name, value in node.params if name == "scenario"):
+    runs = {(params["scenario"], params.get("split", "")) for params in (dict(node.params) for node in nodes)
+            if "scenario" in params}
+    for path, split in sorted(runs):
         try:
-            reason = unsupported(load_scenario(Path(path)))
-        except (ScenarioError, OSError) as exc:
+            reason = unsupported(load_scenario(Path(path)).with_overrides(split=Split(split) if split else None))
+        except (ScenarioError, OSError, ValueError) as exc:
             return str(exc)
         if reason is not None:
             return reason

@@ -48,6 +48,7 @@ from coop_drive.sensors.object_sensor import ObjectSensor
 from coop_drive.units import s_to_ns
 from coop_drive.v2x.frame import MessageType
 from coop_drive.world.collision import ego_collisions
+from coop_drive.world.signals import next_signal_to_json, plans_to_json
 from coop_drive.world.sumo_backend import SumoWorld
 
 
@@ -76,6 +77,8 @@ class SimBridge(SteppedNode):
         self.t_clock = self.add_output("/clock", T_CLOCK)
         self.t_config = self.add_output("run/config", T_STRING)
         self.t_route = self.add_output("run/route", T_PATH)
+        self.t_plans = self.add_output("run/signal_plans", T_STRING)  # signalised maps: for the SPaT service
+        self.t_signal = self.add_output("vehicle/signal", T_STRING)  # signalised maps: the ego's next signal
         self.t_truth = self.add_output("ground_truth/objects", T_OBJECT_LIST)
         self.t_markers = self.add_output("ground_truth/markers", T_MARKERS)  # live view (RViz), not recorded
         self.t_odom = self.add_output("vehicle/odom", T_ODOM)
@@ -100,6 +103,7 @@ class SimBridge(SteppedNode):
             return
         self.ego_id = sc.ego.actor_id
         buildings = self.world.buildings()
+        self.signal_plans = self.world.signal_plans()
         self.route = self.world.ego_route_path()
         self.metrics_recorder = MetricsRecorder(self.ego_id)
         self.metrics = self.metrics_recorder.metrics
@@ -176,6 +180,8 @@ class SimBridge(SteppedNode):
         if ego is not None:
             self.publish(self.t_odom, self.msgs.odometry(t, ego))
             self.publish(self.t_imu, self.msgs.imu(t, ego))
+        if self.signal_plans:  # the camera's view of the next signal, JSON (coop_drive.world.signals)
+            self.publish(self.t_signal, self.msgs.string(next_signal_to_json(self.world.ego_next_signal())))
 
     def _emit_step(self, first: bool = False) -> None:
         t = s_to_ns(self.world.time_s)
@@ -184,6 +190,8 @@ class SimBridge(SteppedNode):
                                                 "seed": self.scenario.seed}, "ros")
             self.publish(self.t_config, self.msgs.string(json.dumps(config, sort_keys=True)))
             self.publish(self.t_route, self.msgs.route(t, self.route))
+            if self.signal_plans:
+                self.publish(self.t_plans, self.msgs.string(plans_to_json(self.signal_plans)))
         self._publish_world(t)
         self.sensor_events.run_until(min(t + self.step_ns - 1, self.end_ns))  # scans due in [t, t + step)
         self.report_step(t)

@@ -3,21 +3,30 @@ and by the bridge at start-up (for ``ros2 launch``)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from coop_drive.hdmap.parser import load_map
-from coop_drive.scenario.model import Scenario
+from coop_drive.scenario.model import MapSource, Scenario
+
+
+@lru_cache(maxsize=8)
+def _lights(map_path: Path) -> int:
+    return sum(1 for s in load_map(map_path).signals.values() if s.dynamic)
 
 
 def traffic_lights(scenario: Scenario) -> int:
-    """Number of traffic lights (dynamic signals) on the scenario's map."""
-    return sum(1 for s in load_map(scenario.map_path).signals.values() if s.dynamic)
+    """Number of traffic-light signals (dynamic signals) on the scenario's map."""
+    return _lights(scenario.map_path)
 
 
 def unsupported(scenario: Scenario) -> str | None:
     """Why the ROS 2 runtime refuses this scenario, or None."""
-    lights = traffic_lights(scenario)
-    if lights:
-        return (f"{scenario.name}: the map {scenario.map_path.name} has {lights} traffic-light signals; the ROS 2 "
-                "runtime does not run signalised maps yet (no SPaT service, signal camera or signal driving in its "
-                "nodes: the car would ignore the lights); run it in-process: coop-drive run "
-                f"{scenario.source_path}")
+    if scenario.map_source is MapSource.MEC and scenario.split.uses_v2x and traffic_lights(scenario):
+        return (f"{scenario.name}: map: mec is not supported on a signalised map yet (the MAP messages carry no "
+                "signal groups)")
+    if scenario.split.plans_remotely and traffic_lights(scenario):
+        return (f"{scenario.name}: split {scenario.split.value} on a signalised map ({scenario.map_path.name}): "
+                "the ROS 2 runtime's MEC planner does not plan on SPaT yet; run it in-process: coop-drive run "
+                f"{scenario.source_path} --split {scenario.split.value}")
     return None

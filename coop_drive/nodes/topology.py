@@ -1,7 +1,7 @@
 """Who waits for whom in the ROS 2 runtime, per split (fully qualified node names, as in launch/).
 
-Downlink: MEC perception (and, per split, the MEC planner and map service) -> link relay -> vehicle
-perception and vehicle planner; vehicle perception (fused picture, own tracks) -> vehicle planner.
+Downlink: MEC perception (and, per split and map, the MEC planner, SPaT service and map service) -> link
+relay -> vehicle perception and vehicle planner; vehicle perception (fused picture, own tracks) -> vehicle planner.
 Uplink: vehicle planner (BSMs) -> uplink relay -> MEC planner, one step later (``lagged``): the relay runs after
 the vehicle's step t and delivers what arrives before t + step, which is what the MEC planner of step t + step
 uses.
@@ -9,6 +9,7 @@ uses.
 
 from __future__ import annotations
 
+from coop_drive.nodes.support import traffic_lights
 from coop_drive.scenario import Split
 from coop_drive.scenario.model import MapSource, Scenario
 from coop_drive.units import s_to_ns
@@ -19,6 +20,7 @@ VEHICLE_PLANNER = "/vehicle/planner"
 MEC = "/mec/mec_perception"
 PLANNER = "/mec/mec_planner"
 MAP = "/mec/map_server"
+SPAT = "/mec/spat_server"
 LINK = "/link_relay"
 UPLINK = "/link_relay_uplink"
 RECORDER = "/recorder"
@@ -38,12 +40,14 @@ def runs(node: str, scenario: Scenario) -> bool:
         return split.plans_remotely
     if node == MAP:
         return needs_mec_map(scenario)
+    if node == SPAT:
+        return split.uses_v2x and traffic_lights(scenario) > 0
     return split is not Split.ONBOARD  # MEC perception and both link directions
 
 
 def stack_nodes(scenario: Scenario) -> list[str]:
     """The nodes that report every step (everything but the recorder), the bridge first."""
-    order = (BRIDGE, MEC, PLANNER, MAP, LINK, VEHICLE_PERCEPTION, VEHICLE_PLANNER, UPLINK)
+    order = (BRIDGE, MEC, PLANNER, SPAT, MAP, LINK, VEHICLE_PERCEPTION, VEHICLE_PLANNER, UPLINK)
     return [n for n in order if runs(n, scenario)]
 
 
@@ -56,7 +60,8 @@ def upstream_of(node: str, scenario: Scenario) -> list[str]:
         MEC: [BRIDGE],
         PLANNER: [BRIDGE, MEC, UPLINK],
         MAP: [BRIDGE],
-        LINK: [n for n in (MEC, PLANNER, MAP) if n in stack],
+        SPAT: [BRIDGE],
+        LINK: [n for n in (MEC, PLANNER, SPAT, MAP) if n in stack],
         UPLINK: [VEHICLE_PLANNER],
         VEHICLE_PERCEPTION: [BRIDGE] if onboard else [BRIDGE, LINK],
         VEHICLE_PLANNER: [BRIDGE, VEHICLE_PERCEPTION] if onboard else [BRIDGE, LINK, VEHICLE_PERCEPTION],

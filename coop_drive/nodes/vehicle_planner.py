@@ -2,7 +2,8 @@
 offloaded plan's follower, the supervisor and the automation level (VehiclePlannerCore).
 
 Inputs: ``/run/route``, ``odom`` (Odometry), ``imu`` (Imu: heading and acceleration, for the BSM), ``v2x_in``
-(V2XFrame, best effort: speed plans and MAP frames are used, object lists are the perception's), and the
+(V2XFrame, best effort: speed plans, MAP and SPaT frames are used, object lists are the perception's),
+``signal`` (String, on signalised maps: the camera's view of the next signal, JSON), and the
 perception node's ``objects`` (the fused picture), ``tracks`` (its own tracks) and ``received`` (the newest
 received object list; its generation time feeds the supervisor). Outputs per step: ``speed_command``
 (TwistStamped, linear.x = commanded speed [m/s]); in the splits with V2X, ``v2x_out`` (V2XFrame, best effort):
@@ -19,6 +20,7 @@ from coop_drive.bag.messages import (
     T_OBJECT_LIST,
     T_ODOM,
     T_PATH,
+    T_STRING,
     T_TWIST_STAMPED,
     T_V2X,
     estimates_from_msg,
@@ -31,12 +33,16 @@ from coop_drive.bag.messages import (
 from coop_drive.components.vehicle_perception import VehiclePicture
 from coop_drive.components.vehicle_planner import VehiclePlannerCore
 from coop_drive.hdmap.map_client import MapClient
-from coop_drive.hdmap.service import roads_from_sumo_edges
+from coop_drive.hdmap.parser import load_map
+from coop_drive.hdmap.service import MapService, roads_from_sumo_edges
 from coop_drive.nodes.base import SteppedNode, run_node
+from coop_drive.nodes.support import traffic_lights
 from coop_drive.nodes.topology import VEHICLE_PLANNER, needs_mec_map, upstream_of
 from coop_drive.nodes.vehicle_perception import declare_fusion_parameters
+from coop_drive.planning.signal_driving import SignalDriving
 from coop_drive.runtime.inprocess import BSM_PERIOD_S
 from coop_drive.units import NS_PER_S, ns_to_s, s_to_ns
+from coop_drive.world.signals import next_signal_from_json
 
 
 class VehiclePlanner(SteppedNode):
@@ -54,6 +60,7 @@ class VehiclePlanner(SteppedNode):
         self.t_objects = self.add_input("objects", T_OBJECT_LIST)
         self.t_tracks = self.add_input("tracks", T_OBJECT_LIST)
         self.t_received = self.add_input("received", T_OBJECT_LIST)
+        self.t_signal = self.add_input("signal", T_STRING)  # signalised maps: the camera's next signal (JSON)
         self.t_cmd = self.add_output("speed_command", T_TWIST_STAMPED)
         self.t_uplink = self.add_output("v2x_out", T_V2X, best_effort=True)
         self.step_ns, self.bsm_period_ns = s_to_ns(sc.step_s), s_to_ns(BSM_PERIOD_S)
@@ -71,6 +78,11 @@ class VehiclePlanner(SteppedNode):
                                            cycle_s=sc.step_s)
             if map_from_mec:  # no onboard map: the route path comes from the MEC's MAP messages
                 self.core.map_client = MapClient(roads_from_sumo_edges(sc.ego.route))
+            if traffic_lights(sc):  # signalised map: stop at red, GLOSA (with SPaT), car following
+                roads = roads_from_sumo_edges(sc.ego.route)
+                self.core.signals = SignalDriving(MapService(load_map(sc.map_path)), roads, sc.ego,
+                                                  use_spat=sc.split.uses_v2x, max_spat_age_s=sc.max_v2x_age_s,
+                                                  use_glosa=sc.glosa)
         core = self.core
         if core is None:
             raise RuntimeError("no route received before the first step")
@@ -79,6 +91,9 @@ class VehiclePlanner(SteppedNode):
             own = odometry_from_msg(self.msgs.deserialize(data, T_ODOM))
         if sc.split.uses_v2x:
             self._send_bsms(stamp, own, messages[self.t_imu])
+        for data in messages[self.t_signal]:  # the camera sees the signal at t, before the deliveries due by t
+            if core.signals is not None:
+                core.signals.on_camera(next_signal_from_json(str(self.msgs.deserialize(data, T_STRING).data)))
         for data in messages[self.t_v2x]:
             core.on_v2x(frame_bytes(self.msgs.deserialize(data, T_V2X)))
         for data in messages[self.t_received]:

@@ -12,13 +12,14 @@ REPO = Path(__file__).resolve().parents[2]
 LAUNCH = REPO / "launch"
 
 
-def test_the_full_stack_resolves_to_nine_nodes_in_their_namespaces(tmp_path):
+def test_the_full_stack_resolves_to_ten_nodes_in_their_namespaces(tmp_path):
     nodes = load_launch_file(LAUNCH / "occluded_intersection.launch.xml", {"split": "onboard", "out": str(tmp_path)})
     by_name = {n.name: n for n in nodes}
     assert set(by_name) == {"sim_bridge", "recorder", "mec_perception", "mec_planner", "map_server", "link_relay",
-                            "link_relay_uplink", "perception", "planner"}
+                            "link_relay_uplink", "perception", "planner", "spat_server"}
     assert by_name["perception"].namespace == "/vehicle" and by_name["planner"].namespace == "/vehicle"
     assert by_name["mec_planner"].namespace == "/mec" and by_name["map_server"].namespace == "/mec"
+    assert by_name["spat_server"].namespace == "/mec"
     assert dict(by_name["link_relay_uplink"].params)["direction"] == "uplink"
     assert by_name["mec_perception"].namespace == "/mec"
     assert by_name["sim_bridge"].namespace == "/" and by_name["recorder"].on_exit_shutdown
@@ -80,9 +81,10 @@ def test_cli_exits_2_on_a_bad_file_a_missing_arg_or_an_unknown_arg(tmp_path, cap
     assert exc.value.code == 2
 
 
-def test_launch_refuses_a_signalised_map_before_starting_any_node(tmp_path, capsys):
+def test_launch_refuses_offloaded_planning_on_a_signalised_map_before_starting_any_node(tmp_path, capsys):
     scenario = REPO / "scenarios" / "green_wave.yaml"
-    assert main(["launch", str(LAUNCH / "stack.launch.xml"), f"scenario:={scenario}", f"out:={tmp_path}"]) == 2
+    assert main(["launch", str(LAUNCH / "stack.launch.xml"), f"scenario:={scenario}", "split:=edge-planning",
+                 f"out:={tmp_path}"]) == 2
     err = capsys.readouterr().err
-    assert "traffic-light signals" in err and "does not run signalised maps yet" in err
+    assert "split edge-planning on a signalised map" in err and "does not plan on SPaT yet" in err
     assert not (tmp_path / "bag").exists()

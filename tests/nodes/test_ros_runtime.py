@@ -139,6 +139,27 @@ def test_mec_silent_fault_ros_run_reproduces_the_in_process_run(tmp_path, capsys
     assert commands(ros / "bag") == commands(inproc / "bag")  # bit for bit
 
 
+def test_green_wave_ros_run_reproduces_the_in_process_run(tmp_path, capsys):
+    """Signals: the MEC SPaT service's SPAT frames down the link, the bridge's signal camera, the vehicle planner's
+    signal driving (stop at red, GLOSA, IDM); split edge, 30 s of the arterial corridor."""
+    text = (REPO / "scenarios" / "green_wave.yaml").read_text()
+    scenario = tmp_path / "green_wave.yaml"
+    scenario.write_text(text.replace("../maps/", str(REPO / "maps") + "/").replace("duration_s: 200.0",
+                                                                                   "duration_s: 30.0"))
+    assert "duration_s: 30.0" in scenario.read_text()
+    ros, inproc = tmp_path / "ros", tmp_path / "inprocess"
+    assert main(["launch", str(STACK), f"scenario:={scenario}", "split:=edge", f"out:={ros}", "--timeout", "240"]) == 0
+    assert main(["run", str(scenario), "--split", "edge", "--out", str(inproc)]) == 0
+    capsys.readouterr()
+    a = json.loads((ros / "metrics.json").read_text())
+    b = json.loads((inproc / "metrics.json").read_text())
+    for key in ("collision", "stops", "stopped_time_s", "fuel_g", "rms_jerk_mps3", "v2x_frames_sent",
+                "v2x_frames_delivered"):
+        assert a[key] == b[key], key
+    assert 2 in {kind for _, kind, _ in frame_kinds(ros / "bag", "/vehicle/v2x_in")}  # SPaT was delivered
+    assert commands(ros / "bag") == commands(inproc / "bag")  # bit for bit
+
+
 def test_a_node_killed_mid_run_leaves_a_readable_bag_and_a_clear_report(tmp_path):
     scenario = short_scenario(tmp_path, 40.0)
     out = tmp_path / "run"

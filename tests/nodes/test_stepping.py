@@ -63,3 +63,16 @@ def test_the_split_decides_which_nodes_run_and_who_waits_for_whom():
     assert tp.PLANNER in tp.stack_nodes(planning) and tp.MAP not in tp.stack_nodes(planning)
     assert tp.upstream_of(tp.LINK, planning) == [tp.MEC, tp.PLANNER]
     assert tp.lagged_upstream(tp.PLANNER, planning) == {tp.UPLINK: 50_000_000}
+    assert tp.SPAT not in tp.stack_nodes(edge)  # no traffic lights on the occluded intersection
+
+
+def test_the_spat_service_runs_on_signalised_maps_with_v2x():
+    from pathlib import Path
+
+    from coop_drive.nodes import topology as tp
+    from coop_drive.scenario import Split, load_scenario
+
+    green = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "green_wave.yaml")
+    edge = green.with_overrides(split=Split.EDGE)
+    assert tp.SPAT in tp.stack_nodes(edge) and tp.upstream_of(tp.LINK, edge) == [tp.MEC, tp.SPAT]
+    assert tp.SPAT not in tp.stack_nodes(green.with_overrides(split=Split.ONBOARD))

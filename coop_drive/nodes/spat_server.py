@@ -1,0 +1,65 @@
+"""The MEC's SPaT service (namespace /mec; V2X splits on signalised maps): SPAT messages down the link.
+
+Input: ``/run/signal_plans`` (String, JSON: the controllers' fixed-time plans, from the bridge at the first
+step). Output: ``v2x_out`` (V2XFrame, best effort): a SPAT frame (SpatService) every 0.1 s on simulation time,
+generated at the world time of its step, as in-process; nothing from a ``mec-silent`` fault on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
+
+from coop_drive.bag.messages import T_STRING, T_V2X
+from coop_drive.components.spat_service import SPAT_RATE_HZ, SpatService
+from coop_drive.hdmap.parser import load_map
+from coop_drive.nodes.base import SteppedNode, run_node
+from coop_drive.nodes.topology import SPAT, runs, upstream_of
+from coop_drive.units import ns_to_s, s_to_ns
+from coop_drive.world.signals import plans_from_json
+
+
+class SpatServerNode(SteppedNode):
+    def __init__(self) -> None:
+        super().__init__("spat_server")
+        self.declare_scenario_parameters()
+        self.declare_parameter("source_id", "mec", ParameterDescriptor(description="V2X source id of the frames"))
+        sc = self.scenario = self.load_scenario()
+        self.step_ns, self.period_ns = s_to_ns(sc.step_s), s_to_ns(1.0 / SPAT_RATE_HZ)
+        self.t_plans = self.add_input("/run/signal_plans", T_STRING)
+        self.t_v2x = self.add_output("v2x_out", T_V2X, best_effort=True)
+        self.service: SpatService | None = None
+        self.next_ns: int | None = None
+        if not runs(SPAT, sc):
+            self.get_logger().info("no V2X or no traffic lights: no SPaT service; exiting")
+            self.finished = True
+            return
+        self.hdmap = load_map(sc.map_path)
+        self.begin(upstream_of(SPAT, sc))
+
+    def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
+        for data in messages[self.t_plans]:
+            plans = plans_from_json(str(self.msgs.deserialize(data, T_STRING).data))
+            self.service = SpatService(plans, self.hdmap, str(self.get_parameter("source_id").value))
+        service = self.service
+        if service is None:
+            raise RuntimeError("no signal plans received before the first step")
+        if self.next_ns is None:
+            self.next_ns = stamp
+        time_s = ns_to_s(stamp)
+        alive = self.scenario.mec_alive(time_s)
+        while self.next_ns < stamp + self.step_ns:  # publications due in [t, t + step), at world time t
+            frame = service.frame(time_s) if alive and service.groups else None
+            if frame is not None:
+                self.publish(self.t_v2x, self.msgs.v2x_frame(self.next_ns, frame))
+            self.next_ns += self.period_ns
+        self.report_step(stamp)
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    return run_node(SpatServerNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
