@@ -66,6 +66,16 @@ class VehiclePlannerCore:
         # signals, SPaT/GLOSA and car following (set by the runtime on maps with signals or traffic ahead)
         self.signals: SignalDriving | None = None
 
+    def status(self) -> dict[str, float | int | None]:
+        """The vehicle-side metrics so far and the GLOSA advice in force (None: none), JSON-ready."""
+        return {"advice_mps": None if self.signals is None else self.signals.last_advice_mps,
+                "warnings_issued": self.automation.warnings_issued,
+                "takeover_requested_s": self.automation.takeover_requested_at_s,
+                "minimal_risk_s": self.automation.minimal_risk_at_s,
+                "v2x_degraded_s": self.supervisor.first_degraded_s,
+                "plan_cycles_followed": self.plan_cycles_followed,
+                "frames_rejected": self.stats.frames_rejected}
+
     def bsm_frame(self, time_s: float, x_m: float, y_m: float, yaw_rad: float, speed_mps: float,
                   accel_mps2: float) -> bytes:
         """The vehicle's BSM (its localisation and motion) as a V2X frame, generated at time_s."""

@@ -87,6 +87,8 @@ class SimBridge(SteppedNode):
         self.t_roadside = self.add_output("mec/detections", T_SCAN)
         self.t_cmd = self.add_input("vehicle/speed_command", T_TWIST_STAMPED)
         self.t_picture = self.add_input("vehicle/objects", T_OBJECT_LIST)  # scored: GOSPA, RMSE, first detection
+        self.t_planner_status = self.add_input("vehicle/planner/status", T_STRING)  # vehicle-side metrics, advice
+        self.t_perception_status = self.add_input("vehicle/perception/status", T_STRING)  # frames rejected
         self.t_sent = self.add_input("mec/v2x_out", T_V2X, best_effort=True)
         self.t_delivered = self.add_input("vehicle/v2x_in", T_V2X, best_effort=True)
         self.t_up_sent = self.add_input("vehicle/v2x_out", T_V2X, best_effort=True)
@@ -109,7 +111,9 @@ class SimBridge(SteppedNode):
         self.metrics = self.metrics_recorder.metrics
         self.perception = PerceptionRecorder(self.ego_id, self.route, sc.ego.width_m)
         self.v2x = V2xRecorder()
-        self.driving = DrivingRecorder()  # stops, stopped time, fuel, jerk (the ego's ground truth)
+        self.driving = DrivingRecorder()
+        self.vehicle_status: dict[str, Any] = {}
+        self.reception_status: dict[str, Any] = {}  # stops, stopped time, fuel, jerk (the ego's ground truth)
         self.start_ns, self.step_ns = s_to_ns(self.world.time_s), s_to_ns(sc.step_s)
         self.end_ns = self.start_ns + s_to_ns(sc.duration_s)
         self.pending: list[ActorSpec] = list(sc.actors)
@@ -223,6 +227,13 @@ class SimBridge(SteppedNode):
         for data in messages[self.t_picture]:  # the fused picture the vehicle planned on at this step
             picture = estimates_from_msg(self.msgs.deserialize(data, T_OBJECT_LIST))
             self.perception.on_picture(self.world.time_s, self.states, picture)
+        ego = self.states.get(self.ego_id)
+        for data in messages[self.t_planner_status]:  # with this step's command
+            self.vehicle_status = json.loads(self.msgs.deserialize(data, T_STRING).data)
+            if ego is not None:  # the GLOSA advice in force at t and the speed at t (None: no advice)
+                self.driving.on_advice(ego.speed_mps, self.vehicle_status.get("advice_mps"))
+        for data in messages[self.t_perception_status]:
+            self.reception_status = json.loads(self.msgs.deserialize(data, T_STRING).data)
         for data in messages[self.t_cmd]:
             cmd = self.msgs.deserialize(data, T_TWIST_STAMPED)
             self.world.command_ego_speed(float(cmd.twist.linear.x))
@@ -252,6 +263,13 @@ class SimBridge(SteppedNode):
         m.gospa, m.pos_rmse_m, m.first_detection_s = seen.gospa, seen.pos_rmse_m, seen.first_detection_s
         d = self.driving
         m.stops, m.stopped_time_s, m.fuel_g, m.rms_jerk_mps3 = d.stops, d.stopped_time_s, d.fuel_g, d.rms_jerk_mps3
+        m.advisory_compliance = d.advisory_compliance
+        vs = self.vehicle_status  # the vehicle planner's state after its last plan
+        if vs:
+            m.warnings_issued, m.plan_cycles_followed = int(vs["warnings_issued"]), int(vs["plan_cycles_followed"])
+            m.takeover_requested_s, m.minimal_risk_s = vs["takeover_requested_s"], vs["minimal_risk_s"]
+            m.v2x_degraded_s = vs["v2x_degraded_s"]
+        m.v2x_frames_rejected = int(vs.get("frames_rejected", 0)) + int(self.reception_status.get("frames_rejected", 0))
         m.wall_time_s = time.monotonic() - (self._first_step_wall or self._t0_wall)  # start-up excluded
         self.world.close()
         if self._out:

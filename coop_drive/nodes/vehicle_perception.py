@@ -5,11 +5,14 @@ Inputs: ``odom`` (Odometry: the ego's localisation, for recognising itself in re
 (SensorScan), ``v2x_in`` (V2XFrame, best effort; object lists are used, the other frames are the planner's).
 Outputs per step (with the ego's odometry): ``objects`` (ObjectList, the fused picture) and ``tracks``
 (ObjectList, the onboard tracker's own tracks); ``received`` (ObjectList) at a step where a newer object list
-was received: that list without the ego, its generation_stamp the list's generation time.
+was received: that list without the ego, its generation_stamp the list's generation time; ``~/status``
+(String, JSON, every step): the reception counts (frames received, rejected, out of order).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +22,7 @@ from coop_drive.bag.messages import (
     T_OBJECT_LIST,
     T_ODOM,
     T_SCAN,
+    T_STRING,
     T_V2X,
     detections_from_msg,
     frame_bytes,
@@ -58,6 +62,7 @@ class VehiclePerception(SteppedNode):
         self.t_objects = self.add_output("objects", T_OBJECT_LIST)
         self.t_tracks = self.add_output("tracks", T_OBJECT_LIST)
         self.t_received = self.add_output("received", T_OBJECT_LIST)
+        self.t_status = self.add_output("~/status", T_STRING)  # JSON: reception counts, per step
         self.begin(upstream_of(VEHICLE_PERCEPTION, self.load_scenario()))
 
     def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
@@ -83,6 +88,7 @@ class VehiclePerception(SteppedNode):
             picture = core.picture(ns_to_s(stamp))
             self.publish(self.t_objects, self.msgs.objects(stamp, stamp, "vehicle", picture.fused))
             self.publish(self.t_tracks, self.msgs.objects(stamp, stamp, "vehicle", picture.own))
+        self.publish(self.t_status, self.msgs.string(json.dumps(dataclasses.asdict(core.stats))))
         self.report_step(stamp)
 
 

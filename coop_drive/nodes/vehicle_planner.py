@@ -7,12 +7,14 @@ Inputs: ``/run/route``, ``odom`` (Odometry), ``imu`` (Imu: heading and accelerat
 perception node's ``objects`` (the fused picture), ``tracks`` (its own tracks) and ``received`` (the newest
 received object list; its generation time feeds the supervisor). Outputs per step: ``speed_command``
 (TwistStamped, linear.x = commanded speed [m/s]); in the splits with V2X, ``v2x_out`` (V2XFrame, best effort):
-a BSM every 0.1 s, as in-process. With ``map: mec`` the car has no map and drives on the MAP messages it
-receives.
+a BSM every 0.1 s, as in-process; ``~/status`` (String, JSON, with each command): the vehicle-side metrics
+so far and the GLOSA advice in force, for the bridge's metrics.json. With ``map: mec`` the car has no map
+and drives on the MAP messages it receives.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 from coop_drive.bag.messages import (
@@ -63,6 +65,7 @@ class VehiclePlanner(SteppedNode):
         self.t_signal = self.add_input("signal", T_STRING)  # signalised maps: the camera's next signal (JSON)
         self.t_cmd = self.add_output("speed_command", T_TWIST_STAMPED)
         self.t_uplink = self.add_output("v2x_out", T_V2X, best_effort=True)
+        self.t_status = self.add_output("~/status", T_STRING)  # JSON: VehiclePlannerCore.status(), per plan
         self.step_ns, self.bsm_period_ns = s_to_ns(sc.step_s), s_to_ns(BSM_PERIOD_S)
         self.next_bsm_ns: int | None = None
         self.begin(upstream_of(VEHICLE_PLANNER, sc))
@@ -107,6 +110,7 @@ class VehiclePlanner(SteppedNode):
                                      self.received_generation_s)
             decision = core.plan(own[1], own[2], own[3], picture)
             self.publish(self.t_cmd, self.msgs.speed_command(stamp, own[3] + decision.accel_mps2 * sc.step_s))
+            self.publish(self.t_status, self.msgs.string(json.dumps(core.status())))
         self.report_step(stamp)
 
     def _send_bsms(self, stamp: int, own: tuple[float, float, float, float] | None, imu: list[bytes]) -> None:

@@ -131,7 +131,8 @@ def test_mec_silent_fault_ros_run_reproduces_the_in_process_run(tmp_path, capsys
     a = json.loads((ros / "metrics.json").read_text())
     b = json.loads((inproc / "metrics.json").read_text())
     assert b["minimal_risk_s"] is not None and not b["collision"]  # the in-process outcome
-    for key in ("collision", "v2x_frames_sent", "stops", "stopped_time_s", "fuel_g"):
+    for key in ("collision", "v2x_frames_sent", "stops", "stopped_time_s", "fuel_g", "minimal_risk_s",
+                "v2x_degraded_s", "warnings_issued", "takeover_requested_s", "v2x_frames_rejected"):
         assert a[key] == b[key], key
     # the bridge counts deliveries on a best-effort subscription: on a loaded host it can miss one
     assert 0 <= b["v2x_frames_delivered"] - a["v2x_frames_delivered"] <= 2
@@ -155,7 +156,8 @@ def test_green_wave_ros_run_reproduces_the_in_process_run(tmp_path, capsys):
     capsys.readouterr()
     a = json.loads((ros / "metrics.json").read_text())
     b = json.loads((inproc / "metrics.json").read_text())
-    for key in ("collision", "stops", "stopped_time_s", "fuel_g", "rms_jerk_mps3", "v2x_frames_sent"):
+    for key in ("collision", "stops", "stopped_time_s", "fuel_g", "rms_jerk_mps3", "v2x_frames_sent",
+                "advisory_compliance"):
         assert a[key] == b[key], key
     assert 0 <= b["v2x_frames_delivered"] - a["v2x_frames_delivered"] <= 2  # best effort, as above
     assert 2 in {kind for _, kind, _ in frame_kinds(ros / "bag", "/vehicle/v2x_in")}  # SPaT was delivered
