@@ -130,6 +130,7 @@ class VehiclePlannerCore:
         onboard = system if picture.received_generation_s is None else self.planner.decide(
             rear_s, speed_mps, conflict_windows(self.route, rear_s, self.ego.width_m, own))
         cruise = self.planner.decide(rear_s, speed_mps, [])
+        envelope_accel = onboard.accel_mps2  # what caps an offloaded plan: own-sensor conflicts...
         if self.signals is not None:  # stop at red, GLOSA, follow the car ahead
             sig = self.signals.step(time_s, x_m, y_m, speed_mps, self.route, rear_s + self.ego.length_m, own,
                                     self.last_picture, self.ego.limits.max_accel_mps2)
@@ -139,12 +140,14 @@ class VehiclePlannerCore:
                 onboard = replace(onboard, accel_mps2=sig.onboard_accel_mps2)
             if sig.follow_accel_mps2 is not None and sig.follow_accel_mps2 < cruise.accel_mps2:
                 cruise = replace(cruise, accel_mps2=sig.follow_accel_mps2)  # L2's cruise is adaptive (ACC)
+            if sig.envelope_accel_mps2 is not None:  # ...own car following and the stop line held with SPaT
+                envelope_accel = min(envelope_accel, sig.envelope_accel_mps2)
         system_accel = system.accel_mps2
         newest_s = picture.received_generation_s
         if self.plan_follower is not None:
             planned = self.plan_follower.accel_mps2(time_s, speed_mps, self.cycle_s)
             if planned is not None:  # offloaded plan, capped by the onboard safety envelope
-                system_accel = min(planned, onboard.accel_mps2)
+                system_accel = min(planned, envelope_accel)
                 self.plan_cycles_followed += 1
             plan = self.plan_follower.plan
             if plan is not None:  # degraded only when neither plans nor objects are fresh

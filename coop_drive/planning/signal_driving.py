@@ -44,6 +44,9 @@ class SignalDecision:
     onboard_accel_mps2: float | None
     advice_mps: float | None
     follow_accel_mps2: float | None = None  # car following on the car's own sensors alone (what an ACC does)
+    # the safety envelope an offloaded plan is capped by: the car's own car following and the stop line held
+    # with the best signal information it has (SPaT timing when fresh, else the camera's colour) — no advice
+    envelope_accel_mps2: float | None = None
 
 
 def _min(*values: float | None) -> float | None:
@@ -100,6 +103,7 @@ class SignalDriving:
         system = None if fused_lead is None else max(
             idm_accel_mps2(speed_mps, desired, fused_lead[0], fused_lead[1], max_accel_mps2), floor)
         own_following = onboard  # before the signal constraints join it
+        envelope = onboard
         advice = None
         match = self.service.match(x_m, y_m, None, self.route_roads)
         stop = None if match is None else self.service.distance_to_stop_line(match, self.route_roads)
@@ -128,13 +132,15 @@ class SignalDriving:
                     advice = advise_speed_mps(distance - STOP_STANDOFF_M, speed_mps, now_s, windows, desired,
                                               self.glosa)
             if seen is not None:
-                system = _min(system, stop_line_accel_mps2(SignalAhead(distance, seen, green_start), speed_mps,
-                                                           now_s, ego.limits))
+                hold_short = stop_line_accel_mps2(SignalAhead(distance, seen, green_start), speed_mps, now_s,
+                                                  ego.limits)
+                system = _min(system, hold_short)
+                envelope = _min(envelope, hold_short)
             if advice is not None:
                 follow = ADVICE_GAIN_PER_S * (advice - speed_mps)
                 system = _min(system, max(follow, -self.glosa.decel_mps2))
         self.last_advice_mps = advice
-        return SignalDecision(system, onboard, advice, own_following)
+        return SignalDecision(system, onboard, advice, own_following, envelope)
 
     def _camera_colour(self, distance_m: float) -> Colour | None:
         cam = self._camera
