@@ -14,3 +14,6 @@ import pytest
 def ros_domain(monkeypatch):
     monkeypatch.setenv("ROS_DOMAIN_ID", str(100 + os.getpid() % 100))
     monkeypatch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "SUBNET")
+    # UDP only: Fast DDS's shared-memory transport leaves segments in /dev/shm behind killed nodes (one test
+    # kills a node on purpose), and stale segments have stalled later start-ups on a loaded host
+    monkeypatch.setenv("FASTDDS_BUILTIN_TRANSPORTS", "UDPv4")
