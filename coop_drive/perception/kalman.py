@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit
 
 from coop_drive.geometry import FloatArray
-from coop_drive.perception.small_linalg import invert_into, matmul_into
+from coop_drive.perception.small_linalg import invert_into, matmul_into, matmul_transposed_into
 
 
 def cv_transition(dt_s: float) -> FloatArray:
@@ -108,19 +108,9 @@ def _identity_update_kernel(
             x_out[q, i] = x[q, i] + acc  # x = x + K y
         # Joseph form: P = (I-K) P (I-K)' + K R K'
         matmul_into(i_kh, p[q], tmp)
-        for i in range(n):
-            for j in range(n):
-                acc = 0.0
-                for m in range(n):
-                    acc += tmp[i, m] * i_kh[j, m]
-                p_out[q, i, j] = acc
+        matmul_transposed_into(tmp, i_kh, p_out[q], False)
         matmul_into(gain, r[q], tmp)
-        for i in range(n):
-            for j in range(n):
-                acc = 0.0
-                for m in range(n):
-                    acc += tmp[i, m] * gain[j, m]
-                p_out[q, i, j] += acc
+        matmul_transposed_into(tmp, gain, p_out[q], True)
 
 
 def identity_update_batch(

@@ -81,6 +81,19 @@ def matmul_into(a: FloatArray, b: FloatArray, out: FloatArray) -> None:  # pragm
 
 
 @njit(cache=True)
+def matmul_transposed_into(a: FloatArray, b: FloatArray, out: FloatArray,
+                           accumulate: bool) -> None:  # pragma: no cover - compiled
+    """out = a @ b' (or out += a @ b' when accumulate) for square matrices."""
+    n = a.shape[0]
+    for i in range(n):
+        for j in range(n):
+            acc = 0.0
+            for k in range(n):
+                acc += a[i, k] * b[j, k]
+            out[i, j] = out[i, j] + acc if accumulate else acc
+
+
+@njit(cache=True)
 def trace_of_product(a: FloatArray, b: FloatArray) -> float:  # pragma: no cover - compiled
     """trace(a @ b) without forming the product."""
     n = a.shape[0]

@@ -85,11 +85,12 @@ def _run(scenario: Scenario, world: WorldBackend,
         vehicle.map_client = MapClient(roads_from_sumo_edges(ego.route))
     signal_plans = world.signal_plans()
     hdmap = load_map(scenario.map_path) if signal_plans else None
+    map_service = MapService(hdmap) if hdmap is not None else None  # one service for the car and the MEC
     if hdmap is not None and map_from_mec:
         raise ScenarioError(scenario.source_path, "vehicle.map",
                             "'mec' is not supported on a signalised map yet (the MAP messages carry no signal groups)")
-    if hdmap is not None:  # signalised map: stop at red, GLOSA (with SPaT), car following
-        vehicle.signals = SignalDriving(MapService(hdmap), roads_from_sumo_edges(ego.route), ego,
+    if map_service is not None:  # signalised map: stop at red, GLOSA (with SPaT), car following
+        vehicle.signals = SignalDriving(map_service, roads_from_sumo_edges(ego.route), ego,
                                         use_spat=scenario.split.uses_v2x, max_spat_age_s=scenario.max_v2x_age_s,
                                         use_glosa=scenario.glosa)
     driving = DrivingRecorder()
@@ -165,8 +166,8 @@ def _run(scenario: Scenario, world: WorldBackend,
         scheduler.every(start_ns, s_to_ns(1.0 / spec.rate_hz), _P_SENSOR, sense_onboard)
 
     if scenario.split.uses_v2x:
-        mec_signals = None if hdmap is None else SignalDriving(
-            MapService(hdmap), roads_from_sumo_edges(ego.route), ego, use_spat=True,
+        mec_signals = None if map_service is None else SignalDriving(
+            map_service, roads_from_sumo_edges(ego.route), ego, use_spat=True,
             max_spat_age_s=MEC_PLAN_HORIZON_S + scenario.max_v2x_age_s, use_glosa=scenario.glosa)
         mec = MecCore(planner=MecPlanner(ego, route, horizon_s=MEC_PLAN_HORIZON_S, signals=mec_signals)
                       if scenario.split.plans_remotely else None)
