@@ -20,14 +20,17 @@ from dataclasses import replace
 import numpy as np
 
 from coop_drive.geometry import Polyline
+from coop_drive.hdmap.service import MapService, roads_from_sumo_edges
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.planning.conflict import conflict_windows
 from coop_drive.planning.longitudinal import LongitudinalPlanner
 from coop_drive.planning.signal_driving import SignalDriving
-from coop_drive.scenario.model import EgoSpec
+from coop_drive.scenario.model import EgoSpec, Scenario
 from coop_drive.v2x.messages import Bsm, SpeedPlan, SpeedPlanPoint
 
 PLAN_STEP_S = 0.1
+PLAN_PERIOD_S = 0.1  # the MEC's planning rate in the planning splits
+MEC_PLAN_HORIZON_S = 5.0  # the speed plan's horizon
 SELF_GATE_M = 3.0  # a roadside track this close to the BSM-predicted ego is the ego
 
 
@@ -85,3 +88,12 @@ class MecPlanner:
             points.append(SpeedPlanPoint((k + 1) * PLAN_STEP_S, speed))
         self._count = (self._count + 1) % 128
         return SpeedPlan(self._count, self.planner_id, self.target_id, time_s, self.validity_s, tuple(points))
+
+
+def mec_planner_for(scenario: Scenario, route: Polyline, map_service: MapService | None) -> MecPlanner:
+    """The MEC planner of a planning split, as both runtimes build it; on a signalised map (``map_service``)
+    it plans on the MEC's own SPaT, which may be as old as the plan's horizon when the car follows it."""
+    signals = None if map_service is None else SignalDriving(
+        map_service, roads_from_sumo_edges(scenario.ego.route), scenario.ego, use_spat=True,
+        max_spat_age_s=MEC_PLAN_HORIZON_S + scenario.max_v2x_age_s, use_glosa=scenario.glosa)
+    return MecPlanner(scenario.ego, route, horizon_s=MEC_PLAN_HORIZON_S, signals=signals)

@@ -19,13 +19,14 @@ import rclpy
 from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
 from rclpy.clock import Clock, ClockType
 from rclpy.duration import Duration
+from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
 from coop_drive.bag.messages import MessageFactory, stamp_ns
 from coop_drive.bag.typestore import coop_drive_typestore
-from coop_drive.nodes.stepping import StepInputs, StepReport
+from coop_drive.nodes.stepping import ProgressWatch, StepInputs, StepReport, undiscovered
 from coop_drive.scenario import Scenario, Split, load_scenario
 
 # Data topics: nothing may be lost; a late-joining reader (the recorder) still gets the start of the run.
@@ -67,14 +68,15 @@ class SteppedNode(Node):
         self._inputs: StepInputs | None = None
         self._outputs: dict[str, tuple[Any, str]] = {}
         self._counts: dict[str, int] = {}
-        self._started = False
         self._incomplete_since: float | None = None
-        self._last_progress = time.monotonic()
+        self._progress = ProgressWatch(self.step_timeout_s)
         self.finished = False
         self.exit_code = 0
         self._status_pub = self.create_publisher(_msg_class("coop_drive_msgs/msg/StepStatus"), STATUS_TOPIC, DATA_QOS)
         self.create_subscription(_msg_class("coop_drive_msgs/msg/StepStatus"), STATUS_TOPIC, self._on_status,
                                  DATA_QOS, raw=True)
+        self._created_s = time.monotonic()
+        self._discovery_logged = False
         wall = Clock(clock_type=ClockType.STEADY_TIME)
         self._hello_timer = self.create_timer(0.2, self._hello, clock=wall)
         self.create_timer(0.05, self._watchdog, clock=wall)
@@ -114,7 +116,7 @@ class SteppedNode(Node):
         status = self.msgs.step_status(stamp, self.get_fully_qualified_name(), self._counts, final)
         self._status_pub.publish(self.msgs.serialize(status))
         self._counts = dict.fromkeys(self._counts, 0)
-        self._last_progress = time.monotonic()
+        self._progress.progressed(time.monotonic())
 
     def flush(self, timeout_s: float) -> None:
         """Wait (at most timeout_s in all) until reliable subscribers have acknowledged every message."""
@@ -128,19 +130,33 @@ class SteppedNode(Node):
 
     # --- callbacks: store, then run what is complete -----------------------------------------
     def _hello(self) -> None:
-        if self._started:
+        """Announce this node, every 0.2 s until the run starts, once it has discovered its upstream nodes."""
+        if self._progress.started:
             self._hello_timer.cancel()
+            return
+        pending = self.undiscovered_upstream()
+        if pending:
+            if not self._discovery_logged and time.monotonic() - self._created_s > 10.0:
+                self._discovery_logged = True
+                self.get_logger().info(f"still discovering {', '.join(pending)}")
             return
         status = self.msgs.step_status(0, self.get_fully_qualified_name(), {})
         status.header.frame_id = HELLO
         self._status_pub.publish(self.msgs.serialize(status))
+
+    def undiscovered_upstream(self) -> list[str]:
+        """Upstream nodes whose StepStatus publisher this node has not discovered yet."""
+        if self._inputs is None:
+            return []
+        infos = self.get_publishers_info_by_topic(STATUS_TOPIC)
+        return undiscovered(self._upstream, ((i.node_namespace, i.node_name) for i in infos))
 
     def _on_status(self, data: bytes) -> None:
         msg = self.msgs.deserialize(data, "coop_drive_msgs/msg/StepStatus")
         if msg.header.frame_id == HELLO:
             self.on_hello(msg.node)
             return
-        self._started = True
+        self._progress.start(time.monotonic())
         report = StepReport(msg.node, stamp_ns(msg.header.stamp),
                             {str(t): int(c) for t, c in zip(msg.topics, msg.counts, strict=True)}, bool(msg.final))
         self.on_report(report)
@@ -167,7 +183,7 @@ class SteppedNode(Node):
                 self.get_logger().warning(f"step {stamp / 1e9:.3f} s: gave up waiting for {missing} (best effort)")
             self._incomplete_since = None
             allow_missing = False
-            self._last_progress = time.monotonic()
+            self._progress.progressed(time.monotonic())
             if final:
                 self.on_final(stamp, messages)
                 self.report_step(stamp, final=True)
@@ -184,8 +200,8 @@ class SteppedNode(Node):
             if missing and all(t in self._best_effort for t in missing):
                 self._advance(allow_missing=True)
                 return
-        if self._started and now - self._last_progress > self.step_timeout_s:
-            waiting = self._inputs.missing() or "step reports of " + ", ".join(self._upstream)
+        if self._progress.stalled(now):
+            waiting = self._inputs.missing() or "step reports of " + ", ".join(self._inputs.unreported())
             self.get_logger().error(f"no progress for {self.step_timeout_s:.1f} s (waiting for {waiting}); "
                                     "an upstream node has probably died; giving up")
             self.exit_code = 1
@@ -215,6 +231,11 @@ class SteppedNode(Node):
         self.declare_parameter("link_profile", "", d(description="named link profile; empty: the file's link"))
         self.declare_parameter("fault", "", d(description="faults, KIND@SECONDS separated by commas (e.g. "
                                                           "mec-silent@8); empty: the scenario file's"))
+
+    def declare_source_id(self) -> str:
+        """The V2X source id of a MEC node's frames (parameter ``source_id``)."""
+        self.declare_parameter("source_id", "mec", ParameterDescriptor(description="V2X source id of the frames"))
+        return str(self.get_parameter("source_id").value)
 
     def load_scenario(self) -> Scenario:
         from coop_drive.link.profiles import load_profile
@@ -247,7 +268,7 @@ def spin_until_finished(node: SteppedNode) -> int:
         while rclpy.ok() and not node.finished:
             rclpy.spin_once(node, timeout_sec=0.1)
         node.flush(timeout_s=5.0)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, ExternalShutdownException):  # Ctrl-C, or the launch shutting the stack down
         return 130
     return node.exit_code
 

@@ -11,8 +11,8 @@ of one priority.
 
 from __future__ import annotations
 
+from coop_drive.components.mec_planner import PLAN_PERIOD_S
 from coop_drive.components.spat_service import SPAT_RATE_HZ
-from coop_drive.runtime.inprocess import PLAN_PERIOD_S
 from coop_drive.scenario.model import Scenario
 from coop_drive.units import s_to_ns
 from coop_drive.v2x.frame import MessageType

@@ -14,9 +14,9 @@ from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untype
 
 from coop_drive.bag.messages import T_OBJECT_LIST, T_SCAN, T_V2X, detections_from_msg, scan_time_ns
 from coop_drive.components.mec import MecCore
+from coop_drive.components.mec_planner import PLAN_PERIOD_S
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.topology import MEC, runs, upstream_of
-from coop_drive.runtime.inprocess import PLAN_PERIOD_S
 from coop_drive.units import ns_to_s, s_to_ns
 
 
@@ -26,11 +26,11 @@ class MecPerception(SteppedNode):
         self.declare_scenario_parameters()
         self.declare_parameter("publish_rate_hz", 0.0, ParameterDescriptor(
             description="object-list publication rate [Hz] on simulation time; <= 0: the scenario's"))
-        self.declare_parameter("source_id", "mec", ParameterDescriptor(description="V2X source id of the frames"))
+        source_id = self.declare_source_id()
         sc = self.scenario = self.load_scenario()
         rate_hz = float(self.get_parameter("publish_rate_hz").value)
         self.step_ns = s_to_ns(sc.step_s)
-        self.core = MecCore(str(self.get_parameter("source_id").value))
+        self.core = MecCore(source_id)
         self.t_detections = self.add_input("detections", T_SCAN)
         self.t_objects = self.add_output("objects", T_OBJECT_LIST)
         self.t_v2x = self.add_output("v2x_out", T_V2X, best_effort=True)

@@ -1,22 +1,26 @@
 """The MEC planner (namespace /mec; edge-planning and cloud-planning splits): BSMs in, speed plans out.
 
-Inputs: ``/run/route`` (the ego's registered route), ``tracks`` (ObjectList: the MEC perception's tracks at
-each planning instant) and ``v2x_in`` (V2XFrame, best effort: the uplink's deliveries, BSMs). Output:
-``v2x_out`` (V2XFrame, best effort): a SpeedPlan frame every planning period once a BSM has arrived.
+Inputs: ``/run/route`` (the ego's registered route), ``/run/signal_plans`` (signalised maps: the controllers'
+fixed-time plans, JSON), ``tracks`` (ObjectList: the MEC perception's tracks at each planning instant) and
+``v2x_in`` (V2XFrame, best effort: the uplink's deliveries, BSMs). Output: ``v2x_out`` (V2XFrame, best effort):
+a SpeedPlan frame every planning period once a BSM has arrived.
 
 The uplink relay reports step t after the vehicle's step t; what it delivered before t + step is this node's
 input to step t + step (a lagged upstream), which is what the in-process planner at t + step has received.
+
+On a signalised map the planner plans on the MEC's own SPaT (as in-process): the same SPaT the SPaT service
+sends, computed here from the same signal plans at the same 10 Hz instants; at an instant with both, the plan
+comes first and uses the SPaT of the instant before, as the in-process scheduler orders them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
-
 from coop_drive.bag.messages import (
     T_OBJECT_LIST,
     T_PATH,
+    T_STRING,
     T_V2X,
     estimates_from_msg,
     frame_bytes,
@@ -24,26 +28,33 @@ from coop_drive.bag.messages import (
     stamp_ns,
 )
 from coop_drive.components.mec import MecCore
-from coop_drive.components.mec_planner import MecPlanner
+from coop_drive.components.mec_planner import PLAN_PERIOD_S, MecPlanner, mec_planner_for
+from coop_drive.components.spat_service import SPAT_RATE_HZ, SpatService
+from coop_drive.hdmap.parser import load_map
+from coop_drive.hdmap.service import MapService
 from coop_drive.nodes.base import SteppedNode, run_node
+from coop_drive.nodes.stepping import Periodic
+from coop_drive.nodes.support import traffic_lights
 from coop_drive.nodes.topology import PLANNER, lagged_upstream, runs, upstream_of
-from coop_drive.runtime.inprocess import PLAN_PERIOD_S
 from coop_drive.units import ns_to_s, s_to_ns
 from coop_drive.v2x.asn1_codec import encode_speed_plan
 from coop_drive.v2x.frame import MessageType, V2XFrame, encode_frame
+from coop_drive.world.signals import plans_from_json
 
 
 class MecPlannerNode(SteppedNode):
     def __init__(self) -> None:
         super().__init__("mec_planner")
         self.declare_scenario_parameters()
-        self.declare_parameter("source_id", "mec", ParameterDescriptor(description="V2X source id of the frames"))
+        self.source_id = self.declare_source_id()
         sc = self.scenario = self.load_scenario()
-        self.source_id = str(self.get_parameter("source_id").value)
         self.step_ns, self.period_ns = s_to_ns(sc.step_s), s_to_ns(PLAN_PERIOD_S)
         self.core: MecCore | None = None  # its planner is built when the route arrives; uplink frames go to it
+        self.spat: SpatService | None = None  # signalised maps: the MEC's own SPaT, for its planner
+        self.spat_instants = Periodic(s_to_ns(1.0 / SPAT_RATE_HZ))
         self.sequence = 0
         self.t_route = self.add_input("/run/route", T_PATH)
+        self.t_plans = self.add_input("/run/signal_plans", T_STRING)
         self.t_tracks = self.add_input("tracks", T_OBJECT_LIST)
         self.t_uplink = self.add_input("v2x_in", T_V2X, best_effort=True)
         self.t_v2x = self.add_output("v2x_out", T_V2X, best_effort=True)
@@ -51,18 +62,39 @@ class MecPlannerNode(SteppedNode):
             self.get_logger().info(f"split {sc.split.value}: no MEC planner; exiting")
             self.finished = True
             return
+        self.hdmap = load_map(sc.map_path) if traffic_lights(sc) else None
         if self.period_ns % self.step_ns:
             self.get_logger().warning(f"planning period {PLAN_PERIOD_S} s is not a multiple of the step "
                                       f"{sc.step_s} s: plans between steps use the BSMs delivered by the step")
         self.begin(upstream_of(PLANNER, sc), lagged_upstream(PLANNER, sc))
 
-    def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
+    def _start(self, messages: Mapping[str, list[bytes]]) -> MecPlanner:
+        """The planner, built from the first step's route (and signal plans, on a signalised map)."""
         for data in messages[self.t_route]:
             route = route_from_msg(self.msgs.deserialize(data, T_PATH))
-            self.core = MecCore(self.source_id, MecPlanner(self.scenario.ego, route))
-        core = self.core
-        if core is None or core.planner is None:
+            map_service = MapService(self.hdmap) if self.hdmap is not None else None
+            self.core = MecCore(self.source_id, mec_planner_for(self.scenario, route, map_service))
+        for data in messages[self.t_plans]:
+            if self.hdmap is not None:
+                plans = plans_from_json(str(self.msgs.deserialize(data, T_STRING).data))
+                self.spat = SpatService(plans, self.hdmap, self.source_id)
+        if self.core is None or self.core.planner is None:
             raise RuntimeError("no route received before the first step")
+        if self.hdmap is not None and self.spat is None:
+            raise RuntimeError("no signal plans received before the first step")
+        return self.core.planner
+
+    def _take_spat(self, end_ns: int, first_ns: int, time_s: float, planner: MecPlanner) -> None:
+        """The MEC's SPaT of the instants before end_ns (world time time_s) goes to its planner's signal driving."""
+        for _ in self.spat_instants.due_before(end_ns, first_ns):
+            if self.spat is not None and self.spat.groups and planner.signals is not None \
+                    and self.scenario.mec_alive(time_s):
+                planner.signals.spat.on_spat(self.spat.spat(time_s))
+
+    def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
+        planner = self._start(messages)
+        core = self.core
+        assert core is not None
         if self.scenario.mec_alive(ns_to_s(stamp - self.step_ns)):  # fault mec-silent: nothing taken in
             for data in messages[self.t_uplink]:  # delivered in [t - step, t) (the planner's input at t)
                 core.on_uplink(frame_bytes(self.msgs.deserialize(data, T_V2X)))
@@ -70,12 +102,14 @@ class MecPlannerNode(SteppedNode):
         for data in messages[self.t_tracks]:  # one per planning instant in [t, t + step), in time order
             tracks = self.msgs.deserialize(data, T_OBJECT_LIST)
             send_ns = stamp_ns(tracks.header.stamp)
-            plan = core.planner.plan(time_s, estimates_from_msg(tracks))
+            self._take_spat(send_ns, stamp, time_s, planner)  # the SPaT of earlier instants only
+            plan = planner.plan(time_s, estimates_from_msg(tracks))
             if plan is not None:
                 frame = V2XFrame(MessageType.SPEED_PLAN, self.source_id, self.sequence, s_to_ns(time_s),
                                  encode_speed_plan(plan))
                 self.sequence += 1
                 self.publish(self.t_v2x, self.msgs.v2x_frame(send_ns, encode_frame(frame)))
+        self._take_spat(stamp + self.step_ns, stamp, time_s, planner)
         self.report_step(stamp)
 
 

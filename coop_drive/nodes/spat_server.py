@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
-
 from coop_drive.bag.messages import T_STRING, T_V2X
 from coop_drive.components.spat_service import SPAT_RATE_HZ, SpatService
 from coop_drive.hdmap.parser import load_map
 from coop_drive.nodes.base import SteppedNode, run_node
+from coop_drive.nodes.stepping import Periodic
 from coop_drive.nodes.topology import SPAT, runs, upstream_of
 from coop_drive.units import ns_to_s, s_to_ns
 from coop_drive.world.signals import plans_from_json
@@ -24,13 +23,13 @@ class SpatServerNode(SteppedNode):
     def __init__(self) -> None:
         super().__init__("spat_server")
         self.declare_scenario_parameters()
-        self.declare_parameter("source_id", "mec", ParameterDescriptor(description="V2X source id of the frames"))
+        self.source_id = self.declare_source_id()
         sc = self.scenario = self.load_scenario()
-        self.step_ns, self.period_ns = s_to_ns(sc.step_s), s_to_ns(1.0 / SPAT_RATE_HZ)
+        self.step_ns = s_to_ns(sc.step_s)
+        self.publications = Periodic(s_to_ns(1.0 / SPAT_RATE_HZ))
         self.t_plans = self.add_input("/run/signal_plans", T_STRING)
         self.t_v2x = self.add_output("v2x_out", T_V2X, best_effort=True)
         self.service: SpatService | None = None
-        self.next_ns: int | None = None
         if not runs(SPAT, sc):
             self.get_logger().info("no V2X or no traffic lights: no SPaT service; exiting")
             self.finished = True
@@ -41,19 +40,16 @@ class SpatServerNode(SteppedNode):
     def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
         for data in messages[self.t_plans]:
             plans = plans_from_json(str(self.msgs.deserialize(data, T_STRING).data))
-            self.service = SpatService(plans, self.hdmap, str(self.get_parameter("source_id").value))
+            self.service = SpatService(plans, self.hdmap, self.source_id)
         service = self.service
         if service is None:
             raise RuntimeError("no signal plans received before the first step")
-        if self.next_ns is None:
-            self.next_ns = stamp
         time_s = ns_to_s(stamp)
         alive = self.scenario.mec_alive(time_s)
-        while self.next_ns < stamp + self.step_ns:  # publications due in [t, t + step), at world time t
+        for send_ns in self.publications.due_before(stamp + self.step_ns, stamp):  # due in [t, t + step), at t
             frame = service.frame(time_s) if alive and service.groups else None
             if frame is not None:
-                self.publish(self.t_v2x, self.msgs.v2x_frame(self.next_ns, frame))
-            self.next_ns += self.period_ns
+                self.publish(self.t_v2x, self.msgs.v2x_frame(send_ns, frame))
         self.report_step(stamp)
 
 

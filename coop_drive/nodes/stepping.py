@@ -13,12 +13,21 @@ waiting for the same step would close a cycle). Before such a node's first repor
 
 On a best-effort topic a message lost by DDS never arrives; ``take(..., allow_missing=True)`` then gives what
 is there, and ``missing`` says what was not.
+
+Before the first step every node announces itself (a "hello" StepStatus), but only once it has discovered
+the StepStatus publisher of every upstream node (``undiscovered``): the bridge hearing every node is not enough,
+two other nodes may not have met yet (DDS discovery is pairwise), and the first step would then wait for
+a report that one of them cannot receive.
+
+``ProgressWatch`` decides when a node stops waiting: only after the run has started (the first step report)
+and nothing has moved for a while. Start-up itself can take long on a loaded host (the bridge waits for every
+node); that time must not count against the first step.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 
@@ -100,6 +109,12 @@ class StepInputs:
             return {}
         return {t: n - len(self._buffers[t]) for t, n in self._expected().items() if len(self._buffers[t]) < n}
 
+    def unreported(self) -> list[str]:
+        """Upstream nodes with no report pending for the next step (those the node is waiting for)."""
+        if self.lagged:
+            self._seed_lagged()
+        return [n for n, q in self._reports.items() if not q and not (n in self.lagged and self._final_punctual())]
+
     def ready(self) -> bool:
         return self.next_stamp_ns() is not None and not self.missing()
 
@@ -125,3 +140,58 @@ class StepInputs:
                 raise RuntimeError(f"upstream nodes disagree on the next step: {queue[0].stamp_ns} vs {stamp} ns")
             queue.popleft()
         return stamp, out
+
+
+class ProgressWatch:
+    """Wall time [s] since the last progress of a run, counted from its first step report on."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._last_s: float | None = None  # None until the run has started
+
+    @property
+    def started(self) -> bool:
+        return self._last_s is not None
+
+    def start(self, now_s: float) -> None:
+        """The first step report arrived (later calls do nothing): the clock starts now, not at node start-up."""
+        if self._last_s is None:
+            self._last_s = now_s
+
+    def progressed(self, now_s: float) -> None:
+        """A step ran or was reported (before the start, too: it starts the clock)."""
+        self._last_s = now_s
+
+    def stalled(self, now_s: float) -> bool:
+        return self._last_s is not None and now_s - self._last_s > self.timeout_s
+
+
+class Periodic:
+    """Instants of a periodic publication, from the first step's time on, handed out step by step."""
+
+    def __init__(self, period_ns: int) -> None:
+        if period_ns <= 0:
+            raise ValueError(f"period must be positive, got {period_ns} ns")
+        self.period_ns = period_ns
+        self.next_ns: int | None = None
+
+    def due_before(self, end_ns: int, first_ns: int) -> Iterator[int]:
+        """The instants before ``end_ns`` not handed out yet; the first is ``first_ns`` (the first step's time)."""
+        if self.next_ns is None:
+            self.next_ns = first_ns
+        while self.next_ns < end_ns:
+            due = self.next_ns
+            self.next_ns += self.period_ns
+            yield due
+
+
+def fully_qualified(namespace: str, name: str) -> str:
+    """'/vehicle' + 'planner' -> '/vehicle/planner'; '/' + 'sim_bridge' -> '/sim_bridge'."""
+    return f"{namespace.rstrip('/')}/{name}"
+
+
+def undiscovered(upstream: Iterable[str], publishers: Iterable[tuple[str, str]]) -> list[str]:
+    """Upstream nodes (fully qualified names) among whose StepStatus publishers, given as (namespace, name)
+    pairs of the discovered ones, are missing."""
+    seen = {fully_qualified(ns, name) for ns, name in publishers}
+    return [n for n in upstream if n not in seen]

@@ -25,8 +25,4 @@ def unsupported(scenario: Scenario) -> str | None:
     if scenario.map_source is MapSource.MEC and scenario.split.uses_v2x and traffic_lights(scenario):
         return (f"{scenario.name}: map: mec is not supported on a signalised map yet (the MAP messages carry no "
                 "signal groups)")
-    if scenario.split.plans_remotely and traffic_lights(scenario):
-        return (f"{scenario.name}: split {scenario.split.value} on a signalised map ({scenario.map_path.name}): "
-                "the ROS 2 runtime's MEC planner does not plan on SPaT yet; run it in-process: coop-drive run "
-                f"{scenario.source_path} --split {scenario.split.value}")
     return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from coop_drive.bag.recorder import RunRecorder
 from coop_drive.components.mec import MecCore
-from coop_drive.components.mec_planner import MecPlanner
+from coop_drive.components.mec_planner import PLAN_PERIOD_S, mec_planner_for
 from coop_drive.components.spat_service import SPAT_RATE_HZ, SpatService
 from coop_drive.components.vehicle_perception import ReceptionStats, VehiclePerceptionCore
 from coop_drive.components.vehicle_planner import VehiclePlannerCore
@@ -35,9 +35,7 @@ from coop_drive.units import ns_to_s, s_to_ns
 from coop_drive.world.backend import ActorState, WorldBackend
 from coop_drive.world.collision import ego_collisions
 
-MEC_PLAN_HORIZON_S = 5.0  # edge/cloud-planning: the speed plan's horizon
 BSM_PERIOD_S = 0.1  # the vehicle's BSM rate, 10 Hz (SAE J2945/1)
-PLAN_PERIOD_S = 0.1  # the MEC's planning rate in the planning splits
 
 # Order of events that fall on the same instant.
 _P_WORLD, _P_SENSOR, _P_PUBLISH, _P_DELIVER, _P_PLAN = range(5)
@@ -166,10 +164,7 @@ def _run(scenario: Scenario, world: WorldBackend,
         scheduler.every(start_ns, s_to_ns(1.0 / spec.rate_hz), _P_SENSOR, sense_onboard)
 
     if scenario.split.uses_v2x:
-        mec_signals = None if map_service is None else SignalDriving(
-            map_service, roads_from_sumo_edges(ego.route), ego, use_spat=True,
-            max_spat_age_s=MEC_PLAN_HORIZON_S + scenario.max_v2x_age_s, use_glosa=scenario.glosa)
-        mec = MecCore(planner=MecPlanner(ego, route, horizon_s=MEC_PLAN_HORIZON_S, signals=mec_signals)
+        mec = MecCore(planner=mec_planner_for(scenario, route, map_service)
                       if scenario.split.plans_remotely else None)
         downlink = LinkDirection("downlink", scenario.link.config, stream(scenario.seed, "link/downlink"))
         uplink = LinkDirection("uplink", scenario.link.config, stream(scenario.seed, "link/uplink"))

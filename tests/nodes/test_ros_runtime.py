@@ -47,18 +47,31 @@ def ros_launch(capsys, out: Path, *args: str, attempts: int = 3) -> Path:
     pytest.fail(f"every one of {attempts} ROS runs met a DDS start-up or transport loss on this host")
 
 
+def both_runtimes(tmp_path: Path, capsys, scenario: Path, split: str | None = None,
+                  fault: str | None = None) -> tuple[Path, dict, Path, dict]:
+    """The scenario launched as ROS nodes and run in-process: (ROS output dir, its metrics, in-process dir,
+    its metrics)."""
+    launch_args, run_args = [f"scenario:={scenario}"], ["run", str(scenario)]
+    if split is not None:
+        launch_args.append(f"split:={split}")
+        run_args += ["--split", split]
+    if fault is not None:
+        launch_args.append(f"fault:={fault}")
+        run_args += ["--fault", fault]
+    ros = ros_launch(capsys, tmp_path / "ros", *launch_args)
+    inproc = tmp_path / "inprocess"
+    assert main([*run_args, "--out", str(inproc)]) == 0
+    capsys.readouterr()
+    return (ros, json.loads((ros / "metrics.json").read_text()),
+            inproc, json.loads((inproc / "metrics.json").read_text()))
+
+
 def commands(bag: Path) -> list[tuple[int, float]]:
     return [(t, float(m.twist.linear.x)) for _, t, m in read_messages(bag, ["/vehicle/speed_command"])]
 
 
 def test_ros_run_reproduces_the_in_process_run(tmp_path, capsys):
-    scenario = short_scenario(tmp_path, 12.0)
-    ros, inproc = tmp_path / "ros", tmp_path / "inprocess"
-    ros = ros_launch(capsys, ros, f"scenario:={scenario}", "split:=edge")
-    assert main(["run", str(scenario), "--split", "edge", "--out", str(inproc)]) == 0
-    capsys.readouterr()
-    a = json.loads((ros / "metrics.json").read_text())
-    b = json.loads((inproc / "metrics.json").read_text())
+    ros, a, inproc, b = both_runtimes(tmp_path, capsys, short_scenario(tmp_path, 12.0), split="edge")
     assert a["collision"] == b["collision"]
     assert a["min_ttc_s"] == pytest.approx(b["min_ttc_s"], abs=0.2)
     assert (a["v2x_frames_sent"], a["v2x_frames_delivered"]) == (b["v2x_frames_sent"], b["v2x_frames_delivered"])
@@ -91,13 +104,7 @@ def assert_recorded(ros: list, inproc: list, topic: str, tolerance: int = 2) -> 
 
 def test_edge_planning_ros_run_reproduces_the_in_process_run(tmp_path, capsys):
     """MEC planner node, BSM uplink (vehicle -> uplink relay -> planner, one step later), plans downlink."""
-    scenario = short_scenario(tmp_path, 12.0)
-    ros, inproc = tmp_path / "ros", tmp_path / "inprocess"
-    ros = ros_launch(capsys, ros, f"scenario:={scenario}", "split:=edge-planning")
-    assert main(["run", str(scenario), "--split", "edge-planning", "--out", str(inproc)]) == 0
-    capsys.readouterr()
-    a = json.loads((ros / "metrics.json").read_text())
-    b = json.loads((inproc / "metrics.json").read_text())
+    ros, a, inproc, b = both_runtimes(tmp_path, capsys, short_scenario(tmp_path, 12.0), split="edge-planning")
     assert a["collision"] == b["collision"]
     assert a["min_ttc_s"] == pytest.approx(b["min_ttc_s"], abs=0.2)
     for key in ("v2x_frames_sent", "v2x_frames_delivered", "v2x_uplink_frames_sent", "v2x_uplink_frames_delivered"):
@@ -121,12 +128,7 @@ def test_map_from_the_mec_ros_run_reproduces_the_in_process_run(tmp_path, capsys
     scenario = short_scenario(tmp_path, 12.0)
     text = scenario.read_text().replace("split: onboard", "split: edge")
     scenario.write_text(text.replace("  max_v2x_age_s: 1.0", "  max_v2x_age_s: 1.0\n  map: mec"))
-    ros, inproc = tmp_path / "ros", tmp_path / "inprocess"
-    ros = ros_launch(capsys, ros, f"scenario:={scenario}")
-    assert main(["run", str(scenario), "--out", str(inproc)]) == 0
-    capsys.readouterr()
-    a = json.loads((ros / "metrics.json").read_text())
-    b = json.loads((inproc / "metrics.json").read_text())
+    ros, a, inproc, b = both_runtimes(tmp_path, capsys, scenario)
     assert (a["collision"], a["v2x_frames_sent"], a["v2x_frames_delivered"]) == (
         b["collision"], b["v2x_frames_sent"], b["v2x_frames_delivered"])
     assert a["min_ttc_s"] == pytest.approx(b["min_ttc_s"], abs=0.2)
@@ -139,13 +141,8 @@ def test_map_from_the_mec_ros_run_reproduces_the_in_process_run(tmp_path, capsys
 def test_mec_silent_fault_ros_run_reproduces_the_in_process_run(tmp_path, capsys):
     """fault:=mec-silent@8 (split edge, L4): the MEC nodes send nothing from 8 s; the car degrades and makes its
     minimal-risk stop, as in-process, with the same commands bit for bit."""
-    scenario = short_scenario(tmp_path, 14.0)
-    ros, inproc = tmp_path / "ros", tmp_path / "inprocess"
-    ros = ros_launch(capsys, ros, f"scenario:={scenario}", "split:=edge", "fault:=mec-silent@8")
-    assert main(["run", str(scenario), "--split", "edge", "--fault", "mec-silent@8", "--out", str(inproc)]) == 0
-    capsys.readouterr()
-    a = json.loads((ros / "metrics.json").read_text())
-    b = json.loads((inproc / "metrics.json").read_text())
+    ros, a, inproc, b = both_runtimes(tmp_path, capsys, short_scenario(tmp_path, 14.0), split="edge",
+                                      fault="mec-silent@8")
     assert b["minimal_risk_s"] is not None and not b["collision"]  # the in-process outcome
     for key in ("collision", "v2x_frames_sent", "stops", "stopped_time_s", "fuel_g", "minimal_risk_s",
                 "v2x_degraded_s", "warnings_issued", "takeover_requested_s", "v2x_frames_rejected"):
@@ -158,25 +155,24 @@ def test_mec_silent_fault_ros_run_reproduces_the_in_process_run(tmp_path, capsys
     assert commands(ros / "bag") == commands(inproc / "bag")  # bit for bit
 
 
-def test_green_wave_ros_run_reproduces_the_in_process_run(tmp_path, capsys):
-    """Signals: the MEC SPaT service's SPAT frames down the link, the bridge's signal camera, the vehicle planner's
-    signal driving (stop at red, GLOSA, IDM); split edge, 30 s of the arterial corridor."""
+@pytest.mark.parametrize("split", ["edge", "edge-planning"])
+def test_green_wave_ros_run_reproduces_the_in_process_run(tmp_path, capsys, split):
+    """Signals, 30 s of the arterial corridor: the MEC SPaT service's SPAT frames down the link, the bridge's
+    signal camera, the vehicle planner's signal driving (stop at red, GLOSA, IDM); with edge-planning the MEC
+    planner plans on its own SPaT and the car follows its speed plans within its signal-aware envelope."""
     text = (REPO / "scenarios" / "green_wave.yaml").read_text()
     scenario = tmp_path / "green_wave.yaml"
     scenario.write_text(text.replace("../maps/", str(REPO / "maps") + "/").replace("duration_s: 200.0",
                                                                                    "duration_s: 30.0"))
     assert "duration_s: 30.0" in scenario.read_text()
-    ros, inproc = tmp_path / "ros", tmp_path / "inprocess"
-    ros = ros_launch(capsys, ros, f"scenario:={scenario}", "split:=edge")
-    assert main(["run", str(scenario), "--split", "edge", "--out", str(inproc)]) == 0
-    capsys.readouterr()
-    a = json.loads((ros / "metrics.json").read_text())
-    b = json.loads((inproc / "metrics.json").read_text())
+    ros, a, inproc, b = both_runtimes(tmp_path, capsys, scenario, split=split)
     for key in ("collision", "stops", "stopped_time_s", "fuel_g", "rms_jerk_mps3", "v2x_frames_sent",
                 "advisory_compliance"):
         assert a[key] == b[key], key
     assert 0 <= b["v2x_frames_delivered"] - a["v2x_frames_delivered"] <= 2  # best effort, as above
-    assert 2 in {kind for _, kind, _ in frame_kinds(ros / "bag", "/vehicle/v2x_in")}  # SPaT was delivered
+    kinds = {kind for _, kind, _ in frame_kinds(ros / "bag", "/vehicle/v2x_in")}
+    assert 2 in kinds  # SPaT was delivered
+    assert (6 in kinds) == (split == "edge-planning")  # speed plans
     assert commands(ros / "bag") == commands(inproc / "bag")  # bit for bit
 
 

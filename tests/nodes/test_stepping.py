@@ -2,7 +2,14 @@
 
 import pytest
 
-from coop_drive.nodes.stepping import StepInputs, StepReport
+from coop_drive.nodes.stepping import (
+    Periodic,
+    ProgressWatch,
+    StepInputs,
+    StepReport,
+    fully_qualified,
+    undiscovered,
+)
 
 
 def test_a_step_waits_for_every_upstream_report_and_every_counted_message():
@@ -76,3 +83,42 @@ def test_the_spat_service_runs_on_signalised_maps_with_v2x():
     edge = green.with_overrides(split=Split.EDGE)
     assert tp.SPAT in tp.stack_nodes(edge) and tp.upstream_of(tp.LINK, edge) == [tp.MEC, tp.SPAT]
     assert tp.SPAT not in tp.stack_nodes(green.with_overrides(split=Split.ONBOARD))
+
+
+def test_a_long_start_up_does_not_count_as_a_stalled_run():
+    watch = ProgressWatch(timeout_s=20.0)
+    assert not watch.stalled(now_s=500.0)  # nodes up at 0 s, the bridge still waiting for others
+    watch.start(now_s=30.0)  # the first step report, 30 s after this node came up
+    assert not watch.stalled(now_s=31.0)
+    watch.start(now_s=45.0)  # a later report does not restart the clock; progress does
+    assert watch.stalled(now_s=50.5)
+    watch.progressed(now_s=50.0)
+    assert not watch.stalled(now_s=69.9) and watch.stalled(now_s=70.1)
+
+
+def test_periodic_instants_are_handed_out_once_each_from_the_first_step_on():
+    spat = Periodic(100)
+    assert list(spat.due_before(250, first_ns=50)) == [50, 150]
+    assert list(spat.due_before(250, first_ns=0)) == []  # nothing twice; first_ns counts only once
+    assert list(spat.due_before(251, first_ns=0)) == [250]
+    with pytest.raises(ValueError, match="positive"):
+        Periodic(0)
+
+
+def test_the_nodes_a_step_waits_for_are_named():
+    inputs = StepInputs(["/bridge", "/mec", "/uplink"], [], lagged={"/uplink": 50})
+    assert inputs.unreported() == ["/bridge", "/mec", "/uplink"]
+    inputs.add_report(StepReport("/bridge", 0, {}))
+    assert inputs.unreported() == ["/mec", "/uplink"]
+    inputs.add_report(StepReport("/mec", 0, {}))
+    assert inputs.unreported() == []  # the lagged node has nothing for the first step
+    inputs.take()
+    assert inputs.unreported() == ["/bridge", "/mec", "/uplink"]
+
+
+def test_a_node_names_the_upstream_nodes_it_has_not_discovered():
+    publishers = [("/", "sim_bridge"), ("/vehicle", "planner"), ("/mec", "planner")]
+    assert fully_qualified("/", "sim_bridge") == "/sim_bridge"
+    assert undiscovered(["/sim_bridge", "/vehicle/planner"], publishers) == []
+    assert undiscovered(["/sim_bridge", "/vehicle/perception", "/link_relay"], publishers) == [
+        "/vehicle/perception", "/link_relay"]
