@@ -10,9 +10,10 @@ from coop_drive import __version__
 from coop_drive.bag.recorder import RunRecorder, bag_config
 from coop_drive.cli.output import atomic_output_dir, check_output_dir
 from coop_drive.eval.metrics import RunMetrics, write_metrics
+from coop_drive.hdmap.parser import traffic_light_count
 from coop_drive.link.profiles import load_profile
 from coop_drive.runtime.inprocess import run_scenario
-from coop_drive.scenario import Scenario, Split, load_scenario
+from coop_drive.scenario import Scenario, ScenarioError, Split, load_scenario
 from coop_drive.scenario.model import AutomationLevel, EgoDriver, Fault, LinkSpec, MapSource
 from coop_drive.world.sumo_backend import SumoWorld
 
@@ -80,6 +81,9 @@ def scenario_from_args(args: argparse.Namespace, split: Split | None) -> Scenari
         link = LinkSpec(load_profile(CLOUD_PROFILE).config, CLOUD_PROFILE)
     faults = None if not getattr(args, "fault", None) else tuple(Fault.parse(f) for f in args.fault)
     baseline = getattr(args, "baseline", None)
+    if baseline is not None and not traffic_light_count(base.map_path):
+        raise ScenarioError(base.source_path, "", f"--baseline {baseline} needs a signalised map; "
+                                                  f"{base.map_path.name} has no traffic lights")
     return base.with_overrides(
         split=split, latency_ms=args.latency_ms, loss_probability=args.loss, seed=args.seed, link=link,
         latency_compensation=args.latency_compensation,

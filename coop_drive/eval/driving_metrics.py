@@ -9,6 +9,9 @@
   being the change of ground-truth speed per step.
 - ``advisory_compliance``: share of planning cycles with an active GLOSA advice in which the ego's speed was
   within ``COMPLIANCE_TOLERANCE_MPS`` of it; None when no advice was ever active.
+- ``red_crossings``: stop lines the ego passed while its signal showed red (``u``, red+amber, counts as red)
+  at the last world step before it passed: the next signal on its route changed to another one (or to none)
+  with the stop line less than ``CROSSING_WINDOW_M`` ahead.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from coop_drive.world.signals import Colour, NextSignal
+
 STOP_SPEED_MPS = 0.5
 MOVING_SPEED_MPS = 1.0
 COMPLIANCE_TOLERANCE_MPS = 1.0
+CROSSING_WINDOW_M = 15.0  # the stop line was this close when the next signal changed: the ego passed it
 
 
 @dataclass
@@ -35,6 +41,8 @@ class DrivingRecorder:
     _jerk_sq: list[float] = field(default_factory=list)
     _advised_cycles: int = 0
     _compliant_cycles: int = 0
+    red_crossings: int = 0
+    _signal: NextSignal | None = None
 
     def on_step(self, time_s: float, speed_mps: float, fuel_rate_mgps: float | None) -> None:
         """One world step's ground truth of the ego."""
@@ -57,6 +65,15 @@ class DrivingRecorder:
         elif speed_mps < STOP_SPEED_MPS and self._moving:
             self._moving = False
             self.stops += 1
+
+    def on_signal(self, signal: NextSignal | None) -> None:
+        """One world step's ground truth of the ego's next signal (None: none ahead, or the ego has left)."""
+        last = self._signal
+        passed = last is not None and (signal is None or (signal.tls_id, signal.link_index) != (
+            last.tls_id, last.link_index)) and last.distance_m < CROSSING_WINDOW_M
+        if passed and last is not None and last.colour is Colour.RED:
+            self.red_crossings += 1
+        self._signal = signal
 
     def on_advice(self, speed_mps: float, advice_mps: float | None) -> None:
         """One planning cycle: the ego's speed and the GLOSA advice in force (None: none)."""

@@ -57,6 +57,7 @@ class RunMetrics:
     fuel_g: float | None = None  # simulator's emission model (SUMO HBEFA), integrated
     rms_jerk_mps3: float | None = None
     advisory_compliance: float | None = None  # share of advised cycles within 1 m/s of the GLOSA advice
+    red_crossings: int = 0  # stop lines passed on red
     sim_time_s: float = 0.0
     wall_time_s: float = 0.0
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,12 @@ MAX_STEP_CURVED_M = 1.0
 STEP_VARIABLE_WIDTH_M = 1.0
 DRIVING_TYPES = frozenset({"driving"})
 _SPEED_TO_MPS = {"km/h": 1 / 3.6, "m/s": 1.0, "mph": 0.44704}
+
+
+@lru_cache(maxsize=8)
+def traffic_light_count(path: Path) -> int:
+    """Number of traffic-light signals (dynamic signals) on the map in this file."""
+    return sum(1 for s in load_map(path).signals.values() if s.dynamic)
 
 
 def load_map(path: Path | str) -> HdMap:

@@ -48,7 +48,7 @@ from coop_drive.sensors.object_sensor import ObjectSensor
 from coop_drive.units import s_to_ns
 from coop_drive.v2x.frame import MessageType
 from coop_drive.world.collision import ego_collisions
-from coop_drive.world.signals import next_signal_to_json, plans_to_json
+from coop_drive.world.signals import NextSignal, next_signal_to_json, plans_to_json
 from coop_drive.world.sumo_backend import SumoWorld
 
 
@@ -112,6 +112,7 @@ class SimBridge(SteppedNode):
         self.perception = PerceptionRecorder(self.ego_id, self.route, sc.ego.width_m)
         self.v2x = V2xRecorder()
         self.driving = DrivingRecorder()
+        self.next_signal: NextSignal | None = None  # signalised maps: the ego's next signal (ground truth)
         self.vehicle_status: dict[str, Any] = {}
         self.reception_status: dict[str, Any] = {}  # stops, stopped time, fuel, jerk (the ego's ground truth)
         self.start_ns, self.step_ns = s_to_ns(self.world.time_s), s_to_ns(sc.step_s)
@@ -164,6 +165,9 @@ class SimBridge(SteppedNode):
         ego = self.states.get(self.ego_id)
         if ego is not None:
             self.driving.on_step(time_s, ego.speed_mps, w.ego_fuel_rate_mgps())
+        if self.signal_plans:
+            self.next_signal = w.ego_next_signal()
+            self.driving.on_signal(self.next_signal)
         self.perception.on_truth(time_s, self.states)
         if w.ego_arrived() and self.metrics.ego_travel_time_s is None:
             self.metrics.ego_travel_time_s = time_s - self.start_ns / 1e9
@@ -185,7 +189,7 @@ class SimBridge(SteppedNode):
             self.publish(self.t_odom, self.msgs.odometry(t, ego))
             self.publish(self.t_imu, self.msgs.imu(t, ego))
         if self.signal_plans:  # the camera's view of the next signal, JSON (coop_drive.world.signals)
-            self.publish(self.t_signal, self.msgs.string(next_signal_to_json(self.world.ego_next_signal())))
+            self.publish(self.t_signal, self.msgs.string(next_signal_to_json(self.next_signal)))
 
     def _emit_step(self, first: bool = False) -> None:
         t = s_to_ns(self.world.time_s)
@@ -263,7 +267,7 @@ class SimBridge(SteppedNode):
         m.gospa, m.pos_rmse_m, m.first_detection_s = seen.gospa, seen.pos_rmse_m, seen.first_detection_s
         d = self.driving
         m.stops, m.stopped_time_s, m.fuel_g, m.rms_jerk_mps3 = d.stops, d.stopped_time_s, d.fuel_g, d.rms_jerk_mps3
-        m.advisory_compliance = d.advisory_compliance
+        m.advisory_compliance, m.red_crossings = d.advisory_compliance, d.red_crossings
         vs = self.vehicle_status  # the vehicle planner's state after its last plan
         if vs:
             m.warnings_issued, m.plan_cycles_followed = int(vs["warnings_issued"]), int(vs["plan_cycles_followed"])

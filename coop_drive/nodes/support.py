@@ -3,21 +3,13 @@ and by the bridge at start-up (for ``ros2 launch``)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
-from coop_drive.hdmap.parser import load_map
+from coop_drive.hdmap.parser import traffic_light_count
 from coop_drive.scenario.model import MapSource, Scenario
-
-
-@lru_cache(maxsize=8)
-def _lights(map_path: Path) -> int:
-    return sum(1 for s in load_map(map_path).signals.values() if s.dynamic)
 
 
 def traffic_lights(scenario: Scenario) -> int:
     """Number of traffic-light signals (dynamic signals) on the scenario's map."""
-    return _lights(scenario.map_path)
+    return traffic_light_count(scenario.map_path)
 
 
 def unsupported(scenario: Scenario) -> str | None:

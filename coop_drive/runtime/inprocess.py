@@ -123,7 +123,9 @@ def _run(scenario: Scenario, world: WorldBackend,
         if own is not None:
             driving.on_step(clock.world_time_s, own.speed_mps, world.ego_fuel_rate_mgps())
         if vehicle.signals is not None:
-            vehicle.signals.on_camera(world.ego_next_signal())
+            next_signal = world.ego_next_signal()
+            vehicle.signals.on_camera(next_signal)
+            driving.on_signal(next_signal)
         perception.on_truth(clock.world_time_s, clock.states)
         if world.ego_arrived() and metrics.ego_travel_time_s is None:
             metrics.ego_travel_time_s = clock.world_time_s - ns_to_s(start_ns)
@@ -291,6 +293,7 @@ def _run(scenario: Scenario, world: WorldBackend,
     metrics.plan_cycles_followed = vehicle.plan_cycles_followed
     metrics.stops, metrics.stopped_time_s, metrics.fuel_g = driving.stops, driving.stopped_time_s, driving.fuel_g
     metrics.rms_jerk_mps3, metrics.advisory_compliance = driving.rms_jerk_mps3, driving.advisory_compliance
+    metrics.red_crossings = driving.red_crossings
     seen = perception.result()
     metrics.gospa, metrics.pos_rmse_m, metrics.first_detection_s = seen.gospa, seen.pos_rmse_m, seen.first_detection_s
     return metrics

@@ -86,3 +86,11 @@ def test_map_option_takes_the_map_from_the_mec(tmp_path):
     with pytest.raises(SystemExit) as exc:
         main(["run", SCENARIO, "--map", "cloud"])
     assert exc.value.code == 2
+
+
+def test_a_signal_baseline_on_a_map_without_traffic_lights_exits_2(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", SCENARIO, "--baseline", "sumo-glosa", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--baseline sumo-glosa needs a signalised map" in err and "has no traffic lights" in err
+    assert not out.exists()

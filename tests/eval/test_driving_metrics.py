@@ -97,3 +97,20 @@ def test_advisory_compliance_share():
     rec.on_advice(13.0, 8.0)  # not
     rec.on_advice(10.0, None)
     assert rec.advisory_compliance == pytest.approx(0.5)
+
+
+def test_a_stop_line_passed_on_red_counts_once_and_one_passed_on_green_or_amber_not():
+    from coop_drive.world.signals import NextSignal
+
+    rec = DrivingRecorder()
+    approach = [NextSignal("200", 3, d, "r") for d in (30.0, 12.0, 3.0)]
+    for signal in [*approach, NextSignal("300", 3, 480.0, "G")]:  # crossed junction 200 on red
+        rec.on_signal(signal)
+    assert rec.red_crossings == 1
+    for signal in [NextSignal("300", 3, 8.0, "y"), NextSignal("400", 1, 500.0, "r"),  # amber: allowed
+                   NextSignal("400", 1, 1.0, "G"), None]:  # green, then the ego left the network
+        rec.on_signal(signal)
+    assert rec.red_crossings == 1
+    rec.on_signal(NextSignal("500", 0, 200.0, "r"))
+    rec.on_signal(None)  # the signal vanished far ahead (the ego arrived before it): not a crossing
+    assert rec.red_crossings == 1

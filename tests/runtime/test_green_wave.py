@@ -19,6 +19,7 @@ def runs():
     return {
         "onboard": run_scenario(base.with_overrides(split=Split.ONBOARD), SumoWorld()),
         "edge": run_scenario(base.with_overrides(split=Split.EDGE_PERCEPTION), SumoWorld()),
+        "edge-planning": run_scenario(base.with_overrides(split=Split.EDGE_PLANNING), SumoWorld()),
         "sumo-glosa": run_scenario(base.with_overrides(ego_driver=EgoDriver.SUMO_GLOSA), SumoWorld()),
     }
 
@@ -44,11 +45,13 @@ def test_our_glosa_is_no_worse_than_sumos_glosa_device_on_stops(runs):
 
 
 def test_without_spat_the_car_stops_at_the_red_and_never_runs_it(runs):
-    # the ego drove the whole corridor (arrived) and crossed nothing on red: no collision, and its only stop
-    # is the red at junction 200 (the scenario is timed for it)
+    # the ego drove the whole corridor (arrived), its only stop the red at junction 200 (the scenario is timed
+    # for it), and passed none of the three stop lines on red; nor did it with SPaT, or following the MEC's plans
     onboard = runs["onboard"]
     assert onboard.ego_travel_time_s is not None
     assert onboard.stops == 1
+    for name, run in runs.items():
+        assert run.red_crossings == 0 and not run.collision and run.ego_travel_time_s is not None, name
 
 
 def test_l2_driver_with_acc_never_brakes_beyond_the_cars_limit():
