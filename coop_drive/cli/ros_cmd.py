@@ -7,8 +7,10 @@ in ros2bag's verbs; both are testable without ROS.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from coop_drive.bag.reader import BagReadError, bag_info
@@ -105,13 +107,28 @@ def run_launch(args: argparse.Namespace) -> int:
         print(f"coop-drive: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        status = runner.wait(args.timeout)
-    except KeyboardInterrupt:
+        with _terminate_as_interrupt():
+            status = runner.wait(args.timeout)
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP: take the nodes down, do not orphan them
         runner.shutdown()
         status = 130
     for line in runner.report:
         print(f"coop-drive: launch: {line}", file=sys.stderr)
     return status
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise KeyboardInterrupt while the block runs (then the old handlers are back)."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    old = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def add_replay_arguments(parser: argparse.ArgumentParser) -> None:

@@ -36,6 +36,7 @@ DATA_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1000, reliability=R
 V2X_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100, reliability=ReliabilityPolicy.BEST_EFFORT,
                      durability=DurabilityPolicy.VOLATILE)
 STATUS_TOPIC = "/sim/step_status"
+STARTUP_GRACE_S = 15.0  # a node waits this much longer than the bridge for the first step: the bridge reports
 HELLO = "hello"  # header.frame_id of the StepStatus a node sends while waiting for the first step
 
 
@@ -60,6 +61,10 @@ class SteppedNode(Node):
             description="wall time [s] to wait for messages counted on a best-effort topic before giving them up"))
         self.declare_parameter("step_timeout_s", 20.0, ParameterDescriptor(
             description="wall time [s] without progress after which the node gives up (an upstream node died)"))
+        self.declare_parameter("startup_timeout_s", 60.0, ParameterDescriptor(
+            description="wall time [s] the bridge waits for every node before the first step; the other nodes "
+                        "give up STARTUP_GRACE_S later if no step has come (the bridge is gone)"))
+        self.startup_timeout_s = float(self.get_parameter("startup_timeout_s").value)
         self.best_effort_wait_s = float(self.get_parameter("best_effort_wait_s").value)
         self.step_timeout_s = float(self.get_parameter("step_timeout_s").value)
         self._upstream: list[str] = []
@@ -195,6 +200,12 @@ class SteppedNode(Node):
         if self.finished or self._inputs is None:
             return
         now = time.monotonic()
+        if not self._progress.started and now - self._created_s > self.startup_timeout_s + STARTUP_GRACE_S:
+            self.get_logger().error(f"no first step within {self.startup_timeout_s + STARTUP_GRACE_S:.0f} s "
+                                    "(the bridge never started the run, or is gone); giving up")
+            self.exit_code = 1
+            self.finished = True
+            return
         if self._incomplete_since is not None and now - self._incomplete_since > self.best_effort_wait_s:
             missing = self._inputs.missing()
             if missing and all(t in self._best_effort for t in missing):

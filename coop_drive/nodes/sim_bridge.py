@@ -63,13 +63,12 @@ class SimBridge(SteppedNode):
                                                                "empty: none written"))
         self.declare_parameter("require", [""], d(description="nodes that must be up before the first step; "
                                                               "empty: the stack of the split and the recorder"))
-        self.declare_parameter("startup_timeout_s", 60.0, d(description="wall time [s] to wait for the nodes"))
         self.scenario = self.load_scenario()
         sc = self.scenario
         self._out = str(self.get_parameter("output_dir").value)
         required = [n for n in self.get_parameter("require").value if n]
         self._required = set(required or [*stack_nodes(sc)[1:], RECORDER])
-        self._startup_timeout_s = float(self.get_parameter("startup_timeout_s").value)
+        self._startup_timeout_s = self.startup_timeout_s
         self._seen: set[str] = set()
         self._t0_wall = time.monotonic()
         self._first_step_wall: float | None = None

@@ -7,6 +7,8 @@ a node killed with SIGKILL: a clear report, no hang, and a readable bag up to th
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -218,3 +220,27 @@ def test_a_node_killed_mid_run_leaves_a_readable_bag_and_a_clear_report(tmp_path
     info = {t.name: t.count for t in bag_info(out / "bag").topics}  # readable: the recorder closed it
     assert sum(info.values()) > 0 and info.get("/clock", 0) < 800  # what came before the kill, not a full run
     # (on a loaded host the recorder's /clock subscription has once matched too late to hold any /clock)
+
+
+def test_a_terminated_launch_takes_its_nodes_down(tmp_path):
+    """SIGTERM to `coop-drive launch` (a CI runner cancelling, a service manager stopping it) is handled as
+    Ctrl-C: every node is shut down; none is left running without its parent."""
+    scenario = short_scenario(tmp_path, 40.0)
+    out = tmp_path / "run"
+    launch = subprocess.Popen([sys.executable, "-m", "coop_drive.cli.main", "launch", str(STACK),
+                               f"scenario:={scenario}", "split:=edge", f"out:={out}"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        assert launch.stdout is not None
+        for line in launch.stdout:  # the nodes are running (or the start-up failed: terminate all the same)
+            if "all nodes up" in line or "did not come up" in line or time.monotonic() > deadline:
+                break
+        launch.send_signal(signal.SIGTERM)
+        launch.communicate(timeout=60)
+    finally:
+        launch.kill()
+    assert launch.returncode == 130
+    time.sleep(1.0)
+    survivors = subprocess.run(["pgrep", "-f", f"scenario:={scenario}"], capture_output=True, text=True)
+    assert survivors.stdout == "", survivors.stdout
