@@ -148,6 +148,8 @@ class MapService:
         ]
         self._route_cache: dict[tuple[str, ...], BoolArray] = {}
         self._conflicts: dict[int, list[ConflictArea]] = {}
+        # (lane, route, horizon) -> the lanes the path takes from that lane on
+        self._chains: dict[tuple[int, tuple[str, ...] | None, float], list[Lane]] = {}
 
     # -- routes ------------------------------------------------------------------------------------------
     def route_mask(self, route: Route | None) -> BoolArray:
@@ -296,16 +298,32 @@ class MapService:
     def path(self, match: LaneMatch, route: Route | None = None, horizon_m: float = HORIZON_M
              ) -> list[tuple[Lane, float]]:
         """Lanes ahead with the distance from the pose to each lane's start (negative for the current lane)."""
-        lane: Lane | None = self.map.lanes[match.lane_index]
         start = -match.along_m
         out: list[tuple[Lane, float]] = []
-        seen: set[int] = set()
-        while lane is not None and start < horizon_m and lane.index not in seen:
+        for lane in self._chain(match.lane_index, route, horizon_m):
+            if start >= horizon_m:
+                break
             out.append((lane, start))
-            seen.add(lane.index)
             start += lane.length_m
-            lane = self.next_lane(lane, route)
         return out
+
+    def _chain(self, lane_index: int, route: Route | None, horizon_m: float) -> list[Lane]:
+        """The lanes the path takes from a lane on, far enough for any pose on that lane (cached: the planners
+        ask for the same lanes many times per cycle)."""
+        key = (lane_index, None if route is None else tuple(route), horizon_m)
+        chain = self._chains.get(key)
+        if chain is None:
+            lane: Lane | None = self.map.lanes[lane_index]
+            reach_m = horizon_m + self.map.lanes[lane_index].length_m + 1.0  # along <= the lane's length
+            offset = 0.0
+            chain, seen = [], set()
+            while lane is not None and offset < reach_m and lane.index not in seen:
+                chain.append(lane)
+                seen.add(lane.index)
+                offset += lane.length_m
+                lane = self.next_lane(lane, route)
+            self._chains[key] = chain
+        return chain
 
     def lanes_ahead(self, match: LaneMatch, route: Route | None = None, distance_m: float = 300.0
                     ) -> list[LaneSpan]:

@@ -124,3 +124,30 @@ def test_lane_ends_are_half_open(svc):
     assert (m.road_id, m.s_m) == ("1", pytest.approx(199.95))
     batch = svc.match_batch(np.array([[-10.0, -0.75], [-10.05, -0.75]]), np.zeros(2), route=["1", "3"])
     assert [svc.map.lanes[i].road_id for i in batch.lane_index] == ["201", "1"]
+
+
+def test_the_cached_path_is_the_lane_by_lane_walk_at_every_pose_along_a_corridor():
+    corridor = MapService(load_map(URBAN.with_name("arterial_corridor.xodr")))
+    route = roads_from_sumo_edges(["-2", "-5"])
+
+    def walk(match, horizon_m):  # the path without a cache: successor by successor
+        lane, start, out, seen = corridor.map.lanes[match.lane_index], -match.along_m, [], set()
+        while lane is not None and start < horizon_m and lane.index not in seen:
+            out.append((lane.index, start))
+            seen.add(lane.index)
+            start += lane.length_m
+            lane = corridor.next_lane(lane, route)
+        return out
+
+    checked, longest = 0, 0
+    for x_m in np.arange(480.0, 2000.0, 7.3):
+        match = corridor.match(float(x_m), -1.75, 0.0, route)
+        if match is None:
+            continue
+        for horizon_m in (150.0, 300.0):
+            for _ in range(2):  # the second call comes from the cache
+                got = [(lane.index, start) for lane, start in corridor.path(match, route, horizon_m)]
+                assert got == walk(match, horizon_m)  # the same lanes and bit-identical distances
+                longest = max(longest, len(got))
+        checked += 1
+    assert checked > 150 and longest >= 3  # paths through junctions, not a single lane
