@@ -31,6 +31,7 @@ from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.sensors.object_sensor import Detection
 from coop_drive.units import s_to_ns
 from coop_drive.world.backend import ActorState
+from coop_drive.world.signals import NextSignal, TimingPlan, next_signal_to_json, plans_to_json
 
 BAG_VERSION: Literal[9] = 9  # rosbag2 metadata version written (Jazzy/Kilted `ros2 bag info` read it)
 
@@ -73,18 +74,26 @@ class RunRecorder:
     def _put(self, topic: str, msgtype: str, msg: Any, time_ns: int) -> None:
         self.bag.write(topic, msgtype, self.msgs.serialize(msg), time_ns)
 
-    def on_start(self, time_s: float, route: Polyline) -> None:
+    def on_start(self, time_s: float, route: Polyline, signal_plans: Mapping[str, TimingPlan] | None = None) -> None:
+        """The run's settings and the ego's route; on a signalised map the controllers' plans (as the ROS bridge
+        publishes them on /run/signal_plans)."""
         t = s_to_ns(time_s)
         self._put("/run/config", T_STRING, self.msgs.string(json.dumps(self._config, sort_keys=True)), t)
         self._put("/run/route", T_PATH, self.msgs.route(t, route), t)
+        if signal_plans:
+            self._put("/run/signal_plans", T_STRING, self.msgs.string(plans_to_json(dict(signal_plans))), t)
 
-    def on_world(self, time_s: float, states: Mapping[str, ActorState], ego_id: str) -> None:
+    def on_world(self, time_s: float, states: Mapping[str, ActorState], ego_id: str,
+                 next_signal: NextSignal | None = None, signalised: bool = False) -> None:
+        """One world step; on a signalised map also what the car's camera is given (/vehicle/signal)."""
         t = s_to_ns(time_s)
         self._put("/clock", T_CLOCK, self.msgs.clock(t), t)
         self._put("/ground_truth/objects", T_OBJECT_LIST, self.msgs.ground_truth(t, states), t)
         ego = states.get(ego_id)
         if ego is not None:
             self._put("/vehicle/odom", T_ODOM, self.msgs.odometry(t, ego), t)
+        if signalised:
+            self._put("/vehicle/signal", T_STRING, self.msgs.string(next_signal_to_json(next_signal)), t)
 
     def on_detections(self, side: str, time_s: float, sensor_id: str, detections: Sequence[Detection],
                       scan_ns: int | None = None) -> None:
@@ -117,4 +126,6 @@ def bag_config(scenario: Any, settings: Mapping[str, object], runtime: str) -> d
     """What /run/config holds: the run's settings plus what replay needs to rebuild the cores."""
     return {**settings, "runtime": runtime, "scenario_file": str(scenario.source_path),
             "latency_compensation": bool(scenario.latency_compensation),
-            "max_v2x_age_s": float(scenario.max_v2x_age_s), "step_s": float(scenario.step_s)}
+            "max_v2x_age_s": float(scenario.max_v2x_age_s), "step_s": float(scenario.step_s),
+            "automation_level": scenario.ego.automation_level.value, "map": scenario.map_source.value,
+            "glosa": bool(scenario.glosa), "faults": [f"{f.kind.value}@{f.at_s!r}" for f in scenario.faults]}

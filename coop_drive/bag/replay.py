@@ -1,10 +1,14 @@
 """Replay regression: a bag's recorded inputs through the cores, their outputs compared with the recorded ones.
 
-The vehicle core gets the recorded odometry, onboard scans and delivered V2X frames and plans at every
-recorded speed command; its speed command and fused objects are compared with the bag's. The MEC core gets
-the recorded roadside scans and encodes an object list at every recorded RSM it sent; the frames are compared
-byte for byte. Events are replayed in the runtimes' order at one instant: pose, scans, publication,
-deliveries, planning. Both runtimes' bags replay the same way.
+The vehicle cores get the recorded odometry, onboard scans, the camera's view of the next signal (signalised
+maps) and the delivered V2X frames, and plan at every recorded speed command; the speed command and the fused
+objects are compared with the bag's. The MEC side is replayed too: its tracker gets the recorded roadside
+scans and encodes an object list at every RSM it sent; in the planning splits its planner gets the BSMs the
+uplink delivered and plans at every SpeedPlan it sent; on signalised maps its SPaT service encodes a SPAT at
+every SPAT it sent (from the signal plans in /run/signal_plans) and that SPaT feeds its planner. These frames are
+compared byte for byte (MAP frames are not replayed). Events are replayed in the runtimes' order at one
+instant: world (pose, camera), scans, publications, deliveries, planning. Both runtimes' bags replay the same
+way; in a ROS bag the MEC perception and planner nodes number their frames each on their own.
 """
 
 from __future__ import annotations
@@ -26,17 +30,26 @@ from coop_drive.bag.messages import (
 )
 from coop_drive.bag.reader import BagReadError, read_messages
 from coop_drive.components.mec import MecCore
-from coop_drive.components.vehicle import VehicleCore
+from coop_drive.components.mec_planner import mec_planner_for
+from coop_drive.components.spat_service import SpatService
+from coop_drive.components.vehicle_perception import ReceptionStats, VehiclePerceptionCore
+from coop_drive.components.vehicle_planner import VehiclePlannerCore, vehicle_planner_for
+from coop_drive.geometry import Polyline
+from coop_drive.hdmap.parser import load_map, traffic_light_count
+from coop_drive.hdmap.service import MapService
 from coop_drive.perception.fusion import FusionConfig
 from coop_drive.scenario import Scenario, Split, load_scenario
+from coop_drive.scenario.model import AutomationLevel, Fault, MapSource
 from coop_drive.units import ns_to_s
 from coop_drive.v2x.frame import MessageType, V2XDecodeError, decode_frame
+from coop_drive.world.signals import next_signal_from_json, plans_from_json
 
 REPO = Path(__file__).resolve().parents[2]
 _P_WORLD, _P_SENSOR, _P_PUBLISH, _P_DELIVER, _P_PLAN = range(5)
-_PRIORITY = {"/vehicle/odom": _P_WORLD, "/vehicle/detections": _P_SENSOR, "/mec/detections": _P_SENSOR,
-             "/mec/v2x_out": _P_PUBLISH, "/vehicle/v2x_in": _P_DELIVER, "/vehicle/speed_command": _P_PLAN,
-             "/vehicle/objects": _P_PLAN}
+_PRIORITY = {"/vehicle/odom": _P_WORLD, "/vehicle/signal": _P_WORLD, "/vehicle/detections": _P_SENSOR,
+             "/mec/detections": _P_SENSOR, "/mec/v2x_out": _P_PUBLISH, "/vehicle/v2x_in": _P_DELIVER,
+             "/mec/v2x_in": _P_DELIVER, "/vehicle/speed_command": _P_PLAN, "/vehicle/objects": _P_PLAN}
+_SETUP = ("/run/config", "/run/route", "/run/signal_plans")
 
 
 @dataclass
@@ -80,15 +93,20 @@ def _scenario(config: dict[str, Any], override: Path | None) -> Scenario:
         if path is not None and path.is_file():
             split = Split(str(config["split"])) if config.get("split") else None
             seed = int(config["seed"]) if "seed" in config else None
-            return load_scenario(path).with_overrides(split=split, seed=seed)
+            level = AutomationLevel(config["automation_level"]) if "automation_level" in config else None
+            faults = tuple(Fault.parse(f) for f in config["faults"]) if "faults" in config else None
+            return load_scenario(path).with_overrides(
+                split=split, seed=seed, level=level, faults=faults,
+                map_source=MapSource(config["map"]) if "map" in config else None,
+                glosa=bool(config["glosa"]) if "glosa" in config else None)
     raise BagReadError(f"scenario of the bag not found (tried {', '.join(str(c) for c in candidates)}); "
                        "give it with --scenario")
 
 
 def _events(bag: Path) -> Iterator[tuple[int, int, int, str, Any]]:
     items = []
-    for seq, (topic, log_ns, msg) in enumerate(read_messages(bag, list(_PRIORITY) + ["/run/config", "/run/route"])):
-        if topic in ("/run/config", "/run/route"):
+    for seq, (topic, log_ns, msg) in enumerate(read_messages(bag, [*_PRIORITY, *_SETUP])):
+        if topic in _SETUP:
             items.append((-1, -1, seq, topic, msg))
             continue
         items.append((log_ns, _PRIORITY[topic], seq, topic, msg))
@@ -96,18 +114,43 @@ def _events(bag: Path) -> Iterator[tuple[int, int, int, str, Any]]:
     yield from items
 
 
+class _Cores:
+    """The vehicle's and the MEC's cores, rebuilt as the bag's runtime built them."""
+
+    def __init__(self, sc: Scenario, config: dict[str, Any], route: Polyline, plans_json: str | None,
+                 start_s: float) -> None:
+        self.scenario = sc
+        fusion = FusionConfig(max_age_s=float(config.get("max_v2x_age_s", sc.max_v2x_age_s)),
+                              compensate_latency=bool(config.get("latency_compensation", True)))
+        stats = ReceptionStats()
+        hdmap = load_map(sc.map_path) if traffic_light_count(sc.map_path) else None
+        map_service = MapService(hdmap) if hdmap is not None else None
+        self.perception = VehiclePerceptionCore(fusion, stats)
+        self.planning: VehiclePlannerCore = vehicle_planner_for(sc, route, fusion.max_age_s, start_s, map_service,
+                                                                stats)
+        planner = mec_planner_for(sc, route, map_service) if sc.split.plans_remotely else None
+        self.mec = MecCore(planner=planner if config.get("runtime") != "ros" else None)
+        self.plans = self.mec
+        if planner is not None and config.get("runtime") == "ros":  # the planner node numbers its own frames
+            self.plans = MecCore(planner=planner)
+            self.plans.tracker = self.mec.tracker  # and plans on the MEC perception's tracks
+        self.spat = None
+        if hdmap is not None and plans_json is not None and sc.split.uses_v2x:
+            self.spat = SpatService(plans_from_json(plans_json), hdmap)
+
+
 def replay_bag(bag: Path, scenario_path: Path | None = None, tolerance: Tolerance | None = None,
                keep: int = 10) -> ReplayResult:
     """Replay a coop_drive bag; BagReadError when it is not one."""
     tol = tolerance or Tolerance()
     result = ReplayResult()
-    config: dict[str, Any] | None = None
+    config: dict[str, Any] = {}
     sc: Scenario | None = None
-    vehicle: VehicleCore | None = None
+    cores: _Cores | None = None
     route = None
-    mec = MecCore()
+    plans_json: str | None = None
     own: tuple[float, float, float, float] | None = None
-    start_s: float | None = None
+    world_s = 0.0
     for time_ns, _, _, topic, msg in _events(bag):
         if topic == "/run/config":
             config = json.loads(msg.data)
@@ -116,34 +159,38 @@ def replay_bag(bag: Path, scenario_path: Path | None = None, tolerance: Toleranc
         if topic == "/run/route":
             route = route_from_msg(msg)
             continue
+        if topic == "/run/signal_plans":
+            plans_json = str(msg.data)
+            continue
         if sc is None or route is None:
             raise BagReadError(f"{bag}: no /run/config and /run/route at the start: not a coop_drive run bag")
-        if start_s is None:
-            start_s = ns_to_s(time_ns)
-        if vehicle is None:
-            fusion = FusionConfig(max_age_s=float(config.get("max_v2x_age_s", sc.max_v2x_age_s)) if config else
-                                  sc.max_v2x_age_s,
-                                  compensate_latency=bool(config.get("latency_compensation", True)) if config else True)
-            vehicle = VehicleCore(sc.ego, route, fusion, uses_v2x=sc.split.uses_v2x, seed=sc.seed, start_s=start_s,
-                                  follow_plans=sc.split.plans_remotely, max_plan_age_s=sc.max_plan_age_s,
-                                  cycle_s=sc.step_s)
+        if cores is None:
+            cores = _Cores(sc, config, route, plans_json, ns_to_s(time_ns))
         t_s = ns_to_s(time_ns)
         if topic == "/vehicle/odom":
             own = odometry_from_msg(msg)
-            vehicle.on_own_pose(own[0], own[1], own[2])
+            world_s = own[0]
+            cores.perception.on_own_pose(own[0], own[1], own[2])
+        elif topic == "/vehicle/signal":
+            if cores.planning.signals is not None:
+                cores.planning.signals.on_camera(next_signal_from_json(str(msg.data)))
         elif topic == "/vehicle/detections":
             _, scan_s, dets = detections_from_msg(msg)
-            vehicle.on_detections(scan_s, dets)
+            cores.perception.on_detections(scan_s, dets)
         elif topic == "/mec/detections":
             _, scan_s, dets = detections_from_msg(msg)
-            mec.on_detections(scan_s, dets)
+            cores.mec.on_detections(scan_s, dets)
         elif topic == "/vehicle/v2x_in":
-            vehicle.on_v2x(frame_bytes(msg))
+            cores.perception.on_v2x(frame_bytes(msg))
+            cores.planning.on_v2x(frame_bytes(msg))
+        elif topic == "/mec/v2x_in":
+            if sc.mec_alive(world_s):  # a silent MEC takes nothing in
+                cores.plans.on_uplink(frame_bytes(msg))
         elif topic == "/mec/v2x_out":
-            _replay_mec_frame(mec, msg, time_ns, result, keep)
+            _replay_mec_frame(cores, msg, time_ns, result, keep)
         elif topic == "/vehicle/speed_command" and own is not None:
             result.add(topic)
-            decision = vehicle.plan(t_s, own[1], own[2], own[3])
+            decision = cores.planning.plan(own[1], own[2], own[3], cores.perception.picture(t_s))
             speed_mps = own[3] + decision.accel_mps2 * sc.step_s
             recorded = float(msg.twist.linear.x)
             if not math.isclose(speed_mps, recorded, rel_tol=0.0, abs_tol=tol.speed_mps):
@@ -151,28 +198,41 @@ def replay_bag(bag: Path, scenario_path: Path | None = None, tolerance: Toleranc
                                 f"recorded {recorded:.9f} m/s", keep)
         elif topic == "/vehicle/objects":
             result.add(topic)
-            mine = object_rows_of(vehicle.world_model(t_s))
+            mine = object_rows_of(cores.perception.picture(t_s).fused)
             rec = object_rows(msg)
             if not _rows_close(mine, rec, tol.position_m):
                 result.mismatch(f"t={t_s:.3f} s /vehicle/objects: replayed {_fmt(mine)}, recorded {_fmt(rec)}", keep)
-    if vehicle is None:
+    if cores is None:
         raise BagReadError(f"{bag}: no inputs to replay")
     return result
 
 
-def _replay_mec_frame(mec: MecCore, msg: Any, time_ns: int, result: ReplayResult, keep: int) -> None:
+def _replay_mec_frame(cores: _Cores, msg: Any, time_ns: int, result: ReplayResult, keep: int) -> None:
+    """One frame the MEC sent: the same frame from the replayed MEC side, compared byte for byte."""
     recorded = frame_bytes(msg)
     try:
         frame = decode_frame(recorded)
     except V2XDecodeError:
         return
-    if frame.message_type is not MessageType.RSM:
-        return  # speed plans and MAP messages: not replayed (yet)
-    result.add("/mec/v2x_out")
-    mine = mec.object_list_frame(ns_to_s(stamp_ns(msg.generation_stamp)))
+    generation_s = ns_to_s(stamp_ns(msg.generation_stamp))
+    kind = frame.message_type
+    if kind is MessageType.RSM:
+        mine: bytes | None = cores.mec.object_list_frame(generation_s)
+    elif kind is MessageType.SPEED_PLAN:
+        mine = cores.plans.speed_plan_frame(generation_s)
+    elif kind is MessageType.SPAT and cores.spat is not None:
+        mine = cores.spat.frame(generation_s)
+        planner = cores.plans.planner
+        if planner is not None and planner.signals is not None and cores.spat.last_spat is not None:
+            planner.signals.spat.on_spat(cores.spat.last_spat)  # the MEC plans on its own SPaT
+    else:
+        return  # MAP frames: not replayed
+    name = kind.name
+    result.add(f"/mec/v2x_out ({name})")
     if mine != recorded:
-        result.mismatch(f"t={ns_to_s(time_ns):.3f} s /mec/v2x_out: replayed RSM frame ({len(mine)} bytes) differs "
-                        f"from the recorded one ({len(recorded)} bytes)", keep)
+        size = "none" if mine is None else f"{len(mine)} bytes"
+        result.mismatch(f"t={ns_to_s(time_ns):.3f} s /mec/v2x_out: replayed {name} frame ({size}) differs from the "
+                        f"recorded one ({len(recorded)} bytes)", keep)
 
 
 def object_rows_of(estimates: Any) -> list[tuple[int, str, float, float, float, float]]:

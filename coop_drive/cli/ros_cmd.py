@@ -46,11 +46,14 @@ def run_bag(args: argparse.Namespace) -> int:
 
 
 def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
-    """`launch FILE [name:=value ...] [--timeout S]`."""
+    """`launch FILE [name:=value ...] [--timeout S] [--startup-attempts N]`."""
     parser.add_argument("file", type=Path, help="XML launch file (e.g. launch/occluded_intersection.launch.xml)")
     parser.add_argument("arguments", nargs="*", metavar="name:=value", help="launch arguments")
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
                         help="shut the launch down after S seconds of wall time (default: none)")
+    parser.add_argument("--startup-attempts", type=int, default=3, metavar="N",
+                        help="start the launch again, up to N times in all, when its nodes did not all meet "
+                             "(the bridge's start-up timeout; nothing has run yet) (default: 3)")
 
 
 def parse_launch_arguments(items: list[str]) -> tuple[dict[str, str], str | None]:
@@ -69,6 +72,8 @@ def validate_launch_arguments(args: argparse.Namespace) -> str | None:
         return f"{args.file}: no such launch file"
     if args.timeout is not None and not args.timeout > 0:
         return f"--timeout must be > 0, got {args.timeout}"
+    if args.startup_attempts < 1:
+        return f"--startup-attempts must be >= 1, got {args.startup_attempts}"
     return parse_launch_arguments(args.arguments)[1]
 
 
@@ -99,19 +104,25 @@ def run_launch(args: argparse.Namespace) -> int:
     if refusal is not None:
         print(f"coop-drive: error: {refusal}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    runner = LaunchRunner(nodes)
-    try:
-        runner.start()
-    except LaunchFileError as exc:
-        runner.shutdown()
-        print(f"coop-drive: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
-        with _terminate_as_interrupt():
-            status = runner.wait(args.timeout)
-    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP: take the nodes down, do not orphan them
-        runner.shutdown()
-        status = 130
+    attempts = args.startup_attempts
+    for attempt in range(1, attempts + 1):
+        runner = LaunchRunner(nodes)
+        try:
+            runner.start()
+        except LaunchFileError as exc:
+            runner.shutdown()
+            print(f"coop-drive: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        try:
+            with _terminate_as_interrupt():
+                status = runner.wait(args.timeout)
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP: take the nodes down, do not orphan them
+            runner.shutdown()
+            status = 130
+        if status == 130 or not runner.startup_failed or attempt == attempts:
+            break
+        print(f"coop-drive: launch: the nodes did not all meet at start-up (DDS discovery); starting again "
+              f"(attempt {attempt + 1} of {attempts})", file=sys.stderr, flush=True)
     for line in runner.report:
         print(f"coop-drive: launch: {line}", file=sys.stderr)
     return status

@@ -16,6 +16,7 @@ from coop_drive.components.plan_follower import PlanFollower
 from coop_drive.components.vehicle_perception import ReceptionStats, VehiclePicture
 from coop_drive.geometry import Polyline
 from coop_drive.hdmap.map_client import MapClient
+from coop_drive.hdmap.service import MapService, roads_from_sumo_edges
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.planning.automation import AutomationController, DriverConfig, Mode
 from coop_drive.planning.conflict import conflict_windows
@@ -23,7 +24,7 @@ from coop_drive.planning.longitudinal import LongitudinalPlanner
 from coop_drive.planning.signal_driving import SignalDriving
 from coop_drive.planning.supervisor import Supervisor
 from coop_drive.rng import stream
-from coop_drive.scenario.model import EgoSpec
+from coop_drive.scenario.model import EgoSpec, MapSource, Scenario
 from coop_drive.units import s_to_ns
 from coop_drive.v2x.asn1_codec import decode_speed_plan, encode_bsm
 from coop_drive.v2x.frame import MessageType, V2XDecodeError, V2XFrame, decode_frame, encode_frame
@@ -156,3 +157,22 @@ class VehiclePlannerCore:
         control = self.automation.step(time_s, system_accel, onboard.accel_mps2, cruise.accel_mps2,
                                        state.degraded)
         return VehicleCommand(control.accel_mps2, control.mode, control.warning, state.degraded, system.yielding_to)
+
+
+def vehicle_planner_for(scenario: Scenario, route: Polyline, max_v2x_age_s: float, start_s: float,
+                        map_service: MapService | None, stats: ReceptionStats | None = None) -> VehiclePlannerCore:
+    """The vehicle's planning core as every runtime (and replay) wires it: with ``map: mec`` in a split with V2X
+    the car has no onboard map (its route path comes from MAP messages); on a signalised map (``map_service``)
+    it stops at red, glides on SPaT/GLOSA and follows the car ahead."""
+    map_from_mec = scenario.map_source is MapSource.MEC and scenario.split.uses_v2x
+    core = VehiclePlannerCore(scenario.ego, None if map_from_mec else route, max_v2x_age_s,
+                              uses_v2x=scenario.split.uses_v2x, seed=scenario.seed, start_s=start_s,
+                              follow_plans=scenario.split.plans_remotely, max_plan_age_s=scenario.max_plan_age_s,
+                              cycle_s=scenario.step_s, stats=stats)
+    roads = roads_from_sumo_edges(scenario.ego.route)
+    if map_from_mec:
+        core.map_client = MapClient(roads)
+    if map_service is not None:
+        core.signals = SignalDriving(map_service, roads, scenario.ego, use_spat=scenario.split.uses_v2x,
+                                     max_spat_age_s=scenario.max_v2x_age_s, use_glosa=scenario.glosa)
+    return core

@@ -23,6 +23,10 @@ from typing import IO
 
 from coop_drive.launching.xml_launch import LaunchFileError, NodeAction
 
+# A node's exit status for "the run never started: the nodes did not all meet" (the bridge's start-up timeout).
+# Nothing was computed yet, so the launch can simply be started again.
+EXIT_STARTUP_FAILED = 3
+
 
 def resolve_executable(package: str, executable: str) -> list[str]:
     """Command for ``pkg``/``exec``: <prefix>/lib/<pkg>/<exec> (ROS layout), else the console_scripts entry."""
@@ -89,6 +93,11 @@ class LaunchRunner:
             self._say(f"[launch] started {node.label} (pid {proc.pid}): {node.package}/{node.executable}")
             assert proc.stdout is not None
             threading.Thread(target=self._pump, args=(node.label, proc.stdout), daemon=True).start()
+
+    @property
+    def startup_failed(self) -> bool:
+        """A node reported that the run never started (EXIT_STARTUP_FAILED)."""
+        return any(p.returncode == EXIT_STARTUP_FAILED for _, p in self._procs)
 
     def pid_of(self, label: str) -> int:
         return next(p.pid for n, p in self._procs if n.label == label)

@@ -18,6 +18,7 @@ from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untype
 
 from coop_drive.bag.messages import (
     T_CLOCK,
+    T_IMU,
     T_OBJECT_LIST,
     T_ODOM,
     T_PATH,
@@ -36,9 +37,12 @@ from coop_drive.nodes.topology import RECORDER, upstream_of
 RECORDED: list[tuple[str, str, bool]] = [  # (topic, type, best effort)
     ("/run/config", T_STRING, False),
     ("/run/route", T_PATH, False),
+    ("/run/signal_plans", T_STRING, False),  # signalised maps: the controllers' plans, at the start
     ("/clock", T_CLOCK, False),
     ("/ground_truth/objects", T_OBJECT_LIST, False),
     ("/vehicle/odom", T_ODOM, False),
+    ("/vehicle/imu", T_IMU, False),
+    ("/vehicle/signal", T_STRING, False),  # signalised maps: the camera's view of the next signal
     ("/vehicle/detections", T_SCAN, False),
     ("/mec/detections", T_SCAN, False),
     ("/mec/objects", T_OBJECT_LIST, False),

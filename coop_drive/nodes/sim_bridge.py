@@ -37,6 +37,7 @@ from coop_drive.bag.recorder import bag_config
 from coop_drive.eval.driving_metrics import DrivingRecorder
 from coop_drive.eval.metrics import MetricsRecorder, V2xRecorder, write_metrics
 from coop_drive.eval.perception_metrics import PerceptionRecorder
+from coop_drive.launching.runner import EXIT_STARTUP_FAILED
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.support import unsupported
 from coop_drive.nodes.topology import BRIDGE, RECORDER, stack_nodes, upstream_of
@@ -148,7 +149,7 @@ class SimBridge(SteppedNode):
         if self._first and time.monotonic() - self._t0_wall > self._startup_timeout_s:
             missing = sorted(self._required - self._seen)
             self.get_logger().error(f"nodes did not come up within {self._startup_timeout_s:.0f} s: {missing}")
-            self.exit_code, self.finished = 1, True
+            self.exit_code, self.finished = EXIT_STARTUP_FAILED, True
             self.world.close()
             return
         super()._watchdog()

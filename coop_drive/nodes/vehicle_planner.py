@@ -33,15 +33,13 @@ from coop_drive.bag.messages import (
     stamp_ns,
 )
 from coop_drive.components.vehicle_perception import VehiclePicture
-from coop_drive.components.vehicle_planner import VehiclePlannerCore
-from coop_drive.hdmap.map_client import MapClient
+from coop_drive.components.vehicle_planner import VehiclePlannerCore, vehicle_planner_for
 from coop_drive.hdmap.parser import load_map
-from coop_drive.hdmap.service import MapService, roads_from_sumo_edges
+from coop_drive.hdmap.service import MapService
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.support import traffic_lights
-from coop_drive.nodes.topology import VEHICLE_PLANNER, needs_mec_map, upstream_of
+from coop_drive.nodes.topology import VEHICLE_PLANNER, upstream_of
 from coop_drive.nodes.vehicle_perception import declare_fusion_parameters
-from coop_drive.planning.signal_driving import SignalDriving
 from coop_drive.runtime.inprocess import BSM_PERIOD_S
 from coop_drive.units import NS_PER_S, ns_to_s, s_to_ns
 from coop_drive.world.signals import next_signal_from_json
@@ -73,19 +71,9 @@ class VehiclePlanner(SteppedNode):
     def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
         sc = self.scenario
         for data in messages[self.t_route]:
-            map_from_mec = needs_mec_map(sc)
-            route = None if map_from_mec else route_from_msg(self.msgs.deserialize(data, T_PATH))
-            self.core = VehiclePlannerCore(sc.ego, route, self.max_v2x_age_s, uses_v2x=sc.split.uses_v2x,
-                                           seed=sc.seed, start_s=ns_to_s(stamp),
-                                           follow_plans=sc.split.plans_remotely, max_plan_age_s=sc.max_plan_age_s,
-                                           cycle_s=sc.step_s)
-            if map_from_mec:  # no onboard map: the route path comes from the MEC's MAP messages
-                self.core.map_client = MapClient(roads_from_sumo_edges(sc.ego.route))
-            if traffic_lights(sc):  # signalised map: stop at red, GLOSA (with SPaT), car following
-                roads = roads_from_sumo_edges(sc.ego.route)
-                self.core.signals = SignalDriving(MapService(load_map(sc.map_path)), roads, sc.ego,
-                                                  use_spat=sc.split.uses_v2x, max_spat_age_s=sc.max_v2x_age_s,
-                                                  use_glosa=sc.glosa)
+            route = route_from_msg(self.msgs.deserialize(data, T_PATH))
+            map_service = MapService(load_map(sc.map_path)) if traffic_lights(sc) else None
+            self.core = vehicle_planner_for(sc, route, self.max_v2x_age_s, ns_to_s(stamp), map_service)
         core = self.core
         if core is None:
             raise RuntimeError("no route received before the first step")

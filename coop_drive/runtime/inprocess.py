@@ -16,16 +16,15 @@ from coop_drive.components.mec import MecCore
 from coop_drive.components.mec_planner import PLAN_PERIOD_S, mec_planner_for
 from coop_drive.components.spat_service import SPAT_RATE_HZ, SpatService
 from coop_drive.components.vehicle_perception import ReceptionStats, VehiclePerceptionCore
-from coop_drive.components.vehicle_planner import VehiclePlannerCore
+from coop_drive.components.vehicle_planner import vehicle_planner_for
 from coop_drive.eval.driving_metrics import DrivingRecorder
 from coop_drive.eval.metrics import MetricsRecorder, RunMetrics, V2xRecorder
 from coop_drive.eval.perception_metrics import PerceptionRecorder
-from coop_drive.hdmap.map_client import MapClient, MapServer
+from coop_drive.hdmap.map_client import MapServer
 from coop_drive.hdmap.parser import load_map
-from coop_drive.hdmap.service import MapService, roads_from_sumo_edges
+from coop_drive.hdmap.service import MapService
 from coop_drive.link.model import LinkDirection
 from coop_drive.perception.fusion import FusionConfig
-from coop_drive.planning.signal_driving import SignalDriving
 from coop_drive.rng import stream
 from coop_drive.runtime.scheduler import EventScheduler
 from coop_drive.scenario.loader import ScenarioError
@@ -73,27 +72,18 @@ def _run(scenario: Scenario, world: WorldBackend,
     map_from_mec = scenario.map_source is MapSource.MEC and scenario.split.uses_v2x
     reception = ReceptionStats()
     vehicle_perception = VehiclePerceptionCore(fusion, reception)
-    vehicle = VehiclePlannerCore(ego, None if map_from_mec else route, fusion.max_age_s,
-                                 uses_v2x=scenario.split.uses_v2x, seed=scenario.seed, start_s=world.time_s,
-                                 follow_plans=scenario.split.plans_remotely, max_plan_age_s=scenario.max_plan_age_s,
-                                 cycle_s=scenario.step_s, stats=reception)
     def mec_alive() -> bool:
         return scenario.mec_alive(clock.world_time_s)
-    if map_from_mec:  # no onboard map: the route path comes from the MEC's MAP messages
-        vehicle.map_client = MapClient(roads_from_sumo_edges(ego.route))
     signal_plans = world.signal_plans()
     hdmap = load_map(scenario.map_path) if signal_plans else None
     map_service = MapService(hdmap) if hdmap is not None else None  # one service for the car and the MEC
     if hdmap is not None and map_from_mec:
         raise ScenarioError(scenario.source_path, "vehicle.map",
                             "'mec' is not supported on a signalised map yet (the MAP messages carry no signal groups)")
-    if map_service is not None:  # signalised map: stop at red, GLOSA (with SPaT), car following
-        vehicle.signals = SignalDriving(map_service, roads_from_sumo_edges(ego.route), ego,
-                                        use_spat=scenario.split.uses_v2x, max_spat_age_s=scenario.max_v2x_age_s,
-                                        use_glosa=scenario.glosa)
+    vehicle = vehicle_planner_for(scenario, route, fusion.max_age_s, world.time_s, map_service, reception)
     driving = DrivingRecorder()
     if bag is not None:
-        bag.on_start(world.time_s, route)
+        bag.on_start(world.time_s, route, signal_plans)
     perception = PerceptionRecorder(ego.actor_id, route, ego.width_m)
     recorder = MetricsRecorder(ego.actor_id)
     metrics = recorder.metrics
@@ -122,8 +112,8 @@ def _run(scenario: Scenario, world: WorldBackend,
         recorder.on_step(clock.world_time_s, clock.states, ego_collisions(clock.states, ego.actor_id))
         if own is not None:
             driving.on_step(clock.world_time_s, own.speed_mps, world.ego_fuel_rate_mgps())
+        next_signal = world.ego_next_signal() if vehicle.signals is not None else None
         if vehicle.signals is not None:
-            next_signal = world.ego_next_signal()
             vehicle.signals.on_camera(next_signal)
             driving.on_signal(next_signal)
         perception.on_truth(clock.world_time_s, clock.states)
@@ -132,7 +122,7 @@ def _run(scenario: Scenario, world: WorldBackend,
         if on_step is not None:
             on_step(clock.world_time_s, clock.states)
         if bag is not None:
-            bag.on_world(clock.world_time_s, clock.states, ego.actor_id)
+            bag.on_world(clock.world_time_s, clock.states, ego.actor_id, next_signal, vehicle.signals is not None)
 
     def world_step(_: int) -> None:
         world.tick()

@@ -176,6 +176,8 @@ def test_green_wave_ros_run_reproduces_the_in_process_run(tmp_path, capsys, spli
     assert 2 in kinds  # SPaT was delivered
     assert (6 in kinds) == (split == "edge-planning")  # speed plans
     assert commands(ros / "bag") == commands(inproc / "bag")  # bit for bit
+    assert main(["replay", str(ros / "bag")]) == 0  # the ROS bag replays: SPaT, plans, camera, speed commands
+    assert "/mec/v2x_out (SPAT)" in capsys.readouterr().out
 
 
 def test_a_node_killed_mid_run_leaves_a_readable_bag_and_a_clear_report(tmp_path):

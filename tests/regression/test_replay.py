@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_there_are_bags_of_both_runtimes():
-    assert {b.name for b in BAGS} >= {"occluded_intersection_edge_inprocess", "occluded_intersection_onboard_ros"}
+    assert {b.name for b in BAGS} >= {"occluded_intersection_edge_inprocess", "occluded_intersection_onboard_ros",
+                                      "green_wave_edge_planning_inprocess"}
 
 
 @pytest.mark.parametrize("bag", BAGS, ids=[b.name for b in BAGS])
@@ -53,3 +54,35 @@ def test_replaying_something_that_is_not_a_bag_exits_2(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["replay", str(tmp_path / "empty")]) == 2
     assert "no metadata.yaml" in capsys.readouterr().err
+
+
+def test_the_green_wave_bag_replays_the_mec_side_and_the_signal_driving(monkeypatch, capsys):
+    """SPaT, speed plans and RSMs from the replayed MEC, byte for byte; the car's speed commands on the camera's
+    signal, the received SPaT and plans. A gentler GLOSA advice gain changes both sides' plans."""
+    bag = Path(__file__).parent / "bags" / "green_wave_edge_planning_inprocess"
+    assert main(["replay", str(bag)]) == 0
+    out = capsys.readouterr().out
+    for kind in ("RSM", "SPAT", "SPEED_PLAN"):
+        assert f"messages on /mec/v2x_out ({kind})" in out
+    import coop_drive.planning.signal_driving as signal_driving
+
+    monkeypatch.setattr(signal_driving, "ADVICE_GAIN_PER_S", signal_driving.ADVICE_GAIN_PER_S * 0.9)
+    result = replay_bag(bag)
+    assert not result.ok
+    assert any("SPEED_PLAN frame" in m for m in result.mismatches)
+
+
+def test_a_bag_replays_with_the_level_and_faults_of_its_run(tmp_path, capsys):
+    """Command-line overrides are part of the recording: an L3 run with the MEC falling silent at 8 s replays
+    as such (replayed as the file's L4 without a fault, its takeover request would not match)."""
+    text = (REPO / "scenarios" / "occluded_intersection.yaml").read_text()
+    scenario = tmp_path / "occluded_intersection.yaml"
+    scenario.write_text(text.replace("../maps/", str(REPO / "maps") + "/").replace("duration_s: 40.0",
+                                                                                   "duration_s: 14.0"))
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--split", "edge", "--level", "L3", "--fault", "mec-silent@8",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["replay", str(out / "bag")]) == 0
+    assert "replay OK" in capsys.readouterr().out
+    assert replay_bag(out / "bag", scenario_path=scenario).ok  # the overrides apply to a file given too
