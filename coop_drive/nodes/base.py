@@ -26,7 +26,7 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 
 from coop_drive.bag.messages import MessageFactory, stamp_ns
 from coop_drive.bag.typestore import coop_drive_typestore
-from coop_drive.nodes.stepping import ProgressWatch, StepInputs, StepReport, undiscovered
+from coop_drive.nodes.stepping import ProgressWatch, StartHandshake, StepInputs, StepReport
 from coop_drive.scenario import Scenario, Split, load_scenario
 
 # Data topics: nothing may be lost; a late-joining reader (the recorder) still gets the start of the run.
@@ -37,7 +37,9 @@ V2X_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100, reliability=Rel
                      durability=DurabilityPolicy.VOLATILE)
 STATUS_TOPIC = "/sim/step_status"
 STARTUP_GRACE_S = 15.0  # a node waits this much longer than the bridge for the first step: the bridge reports
-HELLO = "hello"  # header.frame_id of the StepStatus a node sends while waiting for the first step
+# header.frame_id of the beacons (StepStatus) a node sends while waiting for the first step: HELLO while it has
+# not yet heard each of its upstream nodes, READY once it has (coop_drive/nodes/stepping.py)
+HELLO, READY = "hello", "ready"
 
 
 def _msg_class(msgtype: str) -> Any:
@@ -81,7 +83,8 @@ class SteppedNode(Node):
         self.create_subscription(_msg_class("coop_drive_msgs/msg/StepStatus"), STATUS_TOPIC, self._on_status,
                                  DATA_QOS, raw=True)
         self._created_s = time.monotonic()
-        self._discovery_logged = False
+        self._waiting_logged = False
+        self._handshake = StartHandshake([])
         wall = Clock(clock_type=ClockType.STEADY_TIME)
         self._hello_timer = self.create_timer(0.2, self._hello, clock=wall)
         self.create_timer(0.05, self._watchdog, clock=wall)
@@ -103,6 +106,7 @@ class SteppedNode(Node):
         upstream = [u for u in self.get_parameter("upstream").value if u]
         self._upstream = upstream or list(upstream_default)
         self._inputs = StepInputs(self._upstream, self._topics, lagged)
+        self._handshake = StartHandshake(self._upstream)
 
     def add_output(self, topic: str, msgtype: str, best_effort: bool = False) -> str:
         pub = self.create_publisher(_msg_class(msgtype), topic, V2X_QOS if best_effort else DATA_QOS)
@@ -135,31 +139,23 @@ class SteppedNode(Node):
 
     # --- callbacks: store, then run what is complete -----------------------------------------
     def _hello(self) -> None:
-        """Announce this node, every 0.2 s until the run starts, once it has discovered its upstream nodes."""
+        """A beacon every 0.2 s until the run starts: READY once every upstream node has been heard, else HELLO."""
         if self._progress.started:
             self._hello_timer.cancel()
             return
-        pending = self.undiscovered_upstream()
-        if pending:
-            if not self._discovery_logged and time.monotonic() - self._created_s > 10.0:
-                self._discovery_logged = True
-                self.get_logger().info(f"still discovering {', '.join(pending)}")
-            return
+        ready = self._inputs is not None and self._handshake.ready
+        if not ready and not self._waiting_logged and time.monotonic() - self._created_s > 10.0:
+            self._waiting_logged = True
+            self.get_logger().info(f"not heard from {', '.join(self._handshake.missing()) or 'itself'} yet")
         status = self.msgs.step_status(0, self.get_fully_qualified_name(), {})
-        status.header.frame_id = HELLO
+        status.header.frame_id = READY if ready else HELLO
         self._status_pub.publish(self.msgs.serialize(status))
-
-    def undiscovered_upstream(self) -> list[str]:
-        """Upstream nodes whose StepStatus publisher this node has not discovered yet."""
-        if self._inputs is None:
-            return []
-        infos = self.get_publishers_info_by_topic(STATUS_TOPIC)
-        return undiscovered(self._upstream, ((i.node_namespace, i.node_name) for i in infos))
 
     def _on_status(self, data: bytes) -> None:
         msg = self.msgs.deserialize(data, "coop_drive_msgs/msg/StepStatus")
-        if msg.header.frame_id == HELLO:
-            self.on_hello(msg.node)
+        self._handshake.heard(str(msg.node))
+        if msg.header.frame_id in (HELLO, READY):
+            self.on_beacon(str(msg.node), msg.header.frame_id == READY)
             return
         self._progress.start(time.monotonic())
         report = StepReport(msg.node, stamp_ns(msg.header.stamp),
@@ -219,8 +215,8 @@ class SteppedNode(Node):
             self.finished = True
 
     # --- for subclasses ----------------------------------------------------------------------
-    def on_hello(self, node: str) -> None:
-        """A node announced itself (before the first step)."""
+    def on_beacon(self, node: str, ready: bool) -> None:
+        """A node's beacon before the first step; ``ready``: it has heard each of its upstream nodes."""
 
     def on_report(self, report: StepReport) -> None:
         """Every StepStatus of every node (the recorder and the bridge listen to all)."""

@@ -70,7 +70,12 @@ class SimBridge(SteppedNode):
         required = [n for n in self.get_parameter("require").value if n]
         self._required = set(required or [*stack_nodes(sc)[1:], RECORDER])
         self._startup_timeout_s = self.startup_timeout_s
-        self._seen: set[str] = set()
+        self._seen: set[str] = set()  # nodes ready (they have heard each of their upstream nodes)
+        self._alive: set[str] = set()  # nodes whose beacons arrive
+        self._all_alive_s: float | None = None
+        self.declare_parameter("pairing_timeout_s", 20.0, d(
+            description="wall time [s] to wait, once every node is alive, for every node to hear its upstream nodes"))
+        self._pairing_timeout_s = float(self.get_parameter("pairing_timeout_s").value)
         self._t0_wall = time.monotonic()
         self._first_step_wall: float | None = None
 
@@ -134,8 +139,11 @@ class SimBridge(SteppedNode):
         self.get_logger().info(f"{sc.name}: split {sc.split.value}; waiting for {sorted(self._required)}")
 
     # --- start-up ----------------------------------------------------------------------------
-    def on_hello(self, node: str) -> None:
-        if self._first and node not in self._seen:
+    def on_beacon(self, node: str, ready: bool) -> None:
+        if not self._first:
+            return
+        self._alive.add(node)
+        if ready and node not in self._seen:
             self._seen.add(node)
             if self._required <= self._seen:
                 self._first = False
@@ -145,10 +153,23 @@ class SimBridge(SteppedNode):
                 self._spawn_due()
                 self._emit_step(first=True)
 
+    def _startup_failure(self, now: float) -> str | None:
+        """Why the run cannot start (then the launch may simply be started again), or None while it may."""
+        missing = sorted(self._required - self._seen)
+        if now - self._t0_wall > self._startup_timeout_s:
+            return f"nodes did not come up within {self._startup_timeout_s:.0f} s: {missing}"
+        if self._required <= self._alive:  # every node is up; some have not heard all of their upstream nodes
+            self._all_alive_s = self._all_alive_s or now
+            if now - self._all_alive_s > self._pairing_timeout_s:
+                return (f"nodes did not come up within {self._pairing_timeout_s:.0f} s of all being alive: "
+                        f"{missing} have not heard each of their upstream nodes "
+                        "(DDS has not connected a pair of nodes)")
+        return None
+
     def _watchdog(self) -> None:
-        if self._first and time.monotonic() - self._t0_wall > self._startup_timeout_s:
-            missing = sorted(self._required - self._seen)
-            self.get_logger().error(f"nodes did not come up within {self._startup_timeout_s:.0f} s: {missing}")
+        failure = self._startup_failure(time.monotonic()) if self._first else None
+        if failure is not None:
+            self.get_logger().error(failure)
             self.exit_code, self.finished = EXIT_STARTUP_FAILED, True
             self.world.close()
             return

@@ -14,10 +14,13 @@ waiting for the same step would close a cycle). Before such a node's first repor
 On a best-effort topic a message lost by DDS never arrives; ``take(..., allow_missing=True)`` then gives what
 is there, and ``missing`` says what was not.
 
-Before the first step every node announces itself (a "hello" StepStatus), but only once it has discovered
-the StepStatus publisher of every upstream node (``undiscovered``): the bridge hearing every node is not enough,
-two other nodes may not have met yet (DDS discovery is pairwise), and the first step would then wait for
-a report that one of them cannot receive.
+Before the first step every node sends a beacon on the step-status topic every 0.2 s ("hello"), and marks it
+"ready" once it has heard a beacon (or any status) of each of its upstream nodes (``StartHandshake``); the bridge
+starts the run when every node is ready. Hearing the bridge is not enough: DDS matches endpoints pair by pair,
+and a pair that has not met (seen on a loaded host: a node's reports never reached one other node) would stall
+the first step for good. Beacons travel the very path the step reports take, so "ready" means that path works.
+Beacons are sent whether or not the node is ready, so the loop of the uplink (MEC planner -> link -> vehicle ->
+uplink relay -> MEC planner) cannot deadlock.
 
 ``ProgressWatch`` decides when a node stops waiting: only after the run has started (the first step report)
 and nothing has moved for a while. Start-up itself can take long on a loaded host (the bridge waits for every
@@ -185,13 +188,19 @@ class Periodic:
             yield due
 
 
-def fully_qualified(namespace: str, name: str) -> str:
-    """'/vehicle' + 'planner' -> '/vehicle/planner'; '/' + 'sim_bridge' -> '/sim_bridge'."""
-    return f"{namespace.rstrip('/')}/{name}"
+class StartHandshake:
+    """Which upstream nodes a node has heard from before the first step."""
 
+    def __init__(self, upstream: Iterable[str]) -> None:
+        self.upstream = tuple(upstream)
+        self._heard: set[str] = set()
 
-def undiscovered(upstream: Iterable[str], publishers: Iterable[tuple[str, str]]) -> list[str]:
-    """Upstream nodes (fully qualified names) among whose StepStatus publishers, given as (namespace, name)
-    pairs of the discovered ones, are missing."""
-    seen = {fully_qualified(ns, name) for ns, name in publishers}
-    return [n for n in upstream if n not in seen]
+    def heard(self, node: str) -> None:
+        self._heard.add(node)
+
+    def missing(self) -> list[str]:
+        return [n for n in self.upstream if n not in self._heard]
+
+    @property
+    def ready(self) -> bool:
+        return not self.missing()

@@ -5,10 +5,9 @@ import pytest
 from coop_drive.nodes.stepping import (
     Periodic,
     ProgressWatch,
+    StartHandshake,
     StepInputs,
     StepReport,
-    fully_qualified,
-    undiscovered,
 )
 
 
@@ -116,9 +115,12 @@ def test_the_nodes_a_step_waits_for_are_named():
     assert inputs.unreported() == ["/bridge", "/mec", "/uplink"]
 
 
-def test_a_node_names_the_upstream_nodes_it_has_not_discovered():
-    publishers = [("/", "sim_bridge"), ("/vehicle", "planner"), ("/mec", "planner")]
-    assert fully_qualified("/", "sim_bridge") == "/sim_bridge"
-    assert undiscovered(["/sim_bridge", "/vehicle/planner"], publishers) == []
-    assert undiscovered(["/sim_bridge", "/vehicle/perception", "/link_relay"], publishers) == [
-        "/vehicle/perception", "/link_relay"]
+def test_a_node_is_ready_once_it_has_heard_each_upstream_node():
+    handshake = StartHandshake(["/sim_bridge", "/link_relay", "/vehicle/perception"])
+    assert not handshake.ready and handshake.missing() == ["/sim_bridge", "/link_relay", "/vehicle/perception"]
+    for node in ("/sim_bridge", "/mec/mec_planner", "/vehicle/perception"):  # one of them is not upstream
+        handshake.heard(node)
+    assert handshake.missing() == ["/link_relay"]
+    handshake.heard("/link_relay")
+    assert handshake.ready
+    assert StartHandshake([]).ready
