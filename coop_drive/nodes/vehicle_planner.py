@@ -33,14 +33,13 @@ from coop_drive.bag.messages import (
     stamp_ns,
 )
 from coop_drive.components.vehicle_perception import VehiclePicture
-from coop_drive.components.vehicle_planner import VehiclePlannerCore, vehicle_planner_for
+from coop_drive.components.vehicle_planner import BSM_PERIOD_S, VehiclePlannerCore, vehicle_planner_for
 from coop_drive.hdmap.parser import load_map
 from coop_drive.hdmap.service import MapService
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.support import traffic_lights
 from coop_drive.nodes.topology import VEHICLE_PLANNER, upstream_of
 from coop_drive.nodes.vehicle_perception import declare_fusion_parameters
-from coop_drive.runtime.inprocess import BSM_PERIOD_S
 from coop_drive.units import NS_PER_S, ns_to_s, s_to_ns
 from coop_drive.world.signals import next_signal_from_json
 
