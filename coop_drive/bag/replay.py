@@ -6,7 +6,7 @@ objects are compared with the bag's. The MEC side is replayed too: its tracker g
 scans and encodes an object list at every RSM it sent; in the planning splits its planner gets the BSMs the
 uplink delivered and plans at every SpeedPlan it sent; on signalised maps its SPaT service encodes a SPAT at
 every SPAT it sent (from the signal plans in /run/signal_plans) and that SPaT feeds its planner. These frames are
-compared byte for byte (MAP frames are not replayed). Events are replayed in the runtimes' order at one
+compared byte for byte, and so is every MAP frame (``map: mec``). Events are replayed in the runtimes' order at one
 instant: world (pose, camera), scans, publications, deliveries, planning. Both runtimes' bags replay the same
 way; in a ROS bag the MEC perception and planner nodes number their frames each on their own.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from coop_drive.components.spat_service import SpatService
 from coop_drive.components.vehicle_perception import ReceptionStats, VehiclePerceptionCore
 from coop_drive.components.vehicle_planner import VehiclePlannerCore, vehicle_planner_for
 from coop_drive.geometry import Polyline
+from coop_drive.hdmap.map_client import MapServer
 from coop_drive.hdmap.parser import load_map, traffic_light_count
 from coop_drive.hdmap.service import MapService
 from coop_drive.perception.fusion import FusionConfig
@@ -137,6 +139,19 @@ class _Cores:
         self.spat = None
         if hdmap is not None and plans_json is not None and sc.split.uses_v2x:
             self.spat = SpatService(plans_from_json(plans_json), hdmap)
+        mec_map = sc.map_source is MapSource.MEC and sc.split.uses_v2x
+        self.map_server = MapServer(sc.map_path) if mec_map else None
+        self._map_frames: deque[bytes] = deque()  # the rest of the MAP publication being compared
+        self._map_time_ns: int | None = None
+
+    def map_frame(self, generation_ns: int) -> bytes | None:
+        """The next MAP frame of the publication at generation_ns (one frame per junction)."""
+        if self.map_server is None:
+            return None
+        if not self._map_frames or self._map_time_ns != generation_ns:
+            self._map_frames = deque(self.map_server.frames(generation_ns))
+            self._map_time_ns = generation_ns
+        return self._map_frames.popleft() if self._map_frames else None
 
 
 def replay_bag(bag: Path, scenario_path: Path | None = None, tolerance: Tolerance | None = None,
@@ -220,13 +235,15 @@ def _replay_mec_frame(cores: _Cores, msg: Any, time_ns: int, result: ReplayResul
         mine: bytes | None = cores.mec.object_list_frame(generation_s)
     elif kind is MessageType.SPEED_PLAN:
         mine = cores.plans.speed_plan_frame(generation_s)
+    elif kind is MessageType.MAP and cores.map_server is not None:
+        mine = cores.map_frame(stamp_ns(msg.generation_stamp))
     elif kind is MessageType.SPAT and cores.spat is not None:
         mine = cores.spat.frame(generation_s)
         planner = cores.plans.planner
         if planner is not None and planner.signals is not None and cores.spat.last_spat is not None:
             planner.signals.spat.on_spat(cores.spat.last_spat)  # the MEC plans on its own SPaT
     else:
-        return  # MAP frames: not replayed
+        return  # a kind this run's MEC does not send (a foreign or corrupted frame)
     name = kind.name
     result.add(f"/mec/v2x_out ({name})")
     if mine != recorded:

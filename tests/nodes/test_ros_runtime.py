@@ -138,6 +138,8 @@ def test_map_from_the_mec_ros_run_reproduces_the_in_process_run(tmp_path, capsys
     assert 3 in {kind for _, kind, _ in kinds}  # MAP frames were delivered
     assert_recorded(kinds, frame_kinds(inproc / "bag", "/vehicle/v2x_in"), "/vehicle/v2x_in")
     assert commands(ros / "bag") == commands(inproc / "bag")  # bit for bit
+    assert main(["replay", str(ros / "bag")]) == 0  # the map server's MAP frames replay byte for byte
+    assert "/mec/v2x_out (MAP)" in capsys.readouterr().out
 
 
 def test_mec_silent_fault_ros_run_reproduces_the_in_process_run(tmp_path, capsys):

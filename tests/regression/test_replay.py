@@ -86,3 +86,15 @@ def test_a_bag_replays_with_the_level_and_faults_of_its_run(tmp_path, capsys):
     assert main(["replay", str(out / "bag")]) == 0
     assert "replay OK" in capsys.readouterr().out
     assert replay_bag(out / "bag", scenario_path=scenario).ok  # the overrides apply to a file given too
+
+
+def test_the_mec_map_service_replays_byte_for_byte(tmp_path, capsys):
+    text = (REPO / "scenarios" / "occluded_intersection.yaml").read_text()
+    scenario = tmp_path / "occluded_intersection.yaml"
+    scenario.write_text(text.replace("../maps/", str(REPO / "maps") + "/").replace("duration_s: 40.0",
+                                                                                   "duration_s: 6.0"))
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--split", "edge", "--map", "mec", "--out", str(out)]) == 0
+    capsys.readouterr()
+    result = replay_bag(out / "bag")
+    assert result.ok and result.compared["/mec/v2x_out (MAP)"] >= 6  # 1 Hz, one junction
