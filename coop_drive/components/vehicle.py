@@ -1,7 +1,7 @@
 """The vehicle's core in one object: the perception side (``VehiclePerceptionCore``: onboard tracking, V2X
 object lists, fusion) and the planning side (``VehiclePlannerCore``: planning, signals, plan follower,
-supervisor, automation level), wired as both runtimes wire them. The runtimes use the two cores directly; this
-facade keeps one object for replay and tests."""
+supervisor, automation level). The runtimes and replay use the two cores directly (``vehicle_planner_for``);
+this facade keeps one object for tests."""
 
 from __future__ import annotations
 
