@@ -37,8 +37,7 @@ from coop_drive.components.vehicle_perception import ReceptionStats, VehiclePerc
 from coop_drive.components.vehicle_planner import VehiclePlannerCore, vehicle_planner_for
 from coop_drive.geometry import Polyline
 from coop_drive.hdmap.map_client import MapServer
-from coop_drive.hdmap.parser import load_map, traffic_light_count
-from coop_drive.hdmap.service import MapService
+from coop_drive.hdmap.service import signal_map_service
 from coop_drive.perception.fusion import FusionConfig
 from coop_drive.scenario import Scenario, Split, load_scenario
 from coop_drive.scenario.model import AutomationLevel, Fault, MapSource
@@ -125,20 +124,23 @@ class _Cores:
         fusion = FusionConfig(max_age_s=float(config.get("max_v2x_age_s", sc.max_v2x_age_s)),
                               compensate_latency=bool(config.get("latency_compensation", True)))
         stats = ReceptionStats()
-        hdmap = load_map(sc.map_path) if traffic_light_count(sc.map_path) else None
-        map_service = MapService(hdmap) if hdmap is not None else None
+        map_service = signal_map_service(sc.map_path)
         self.perception = VehiclePerceptionCore(fusion, stats)
         self.planning: VehiclePlannerCore = vehicle_planner_for(sc, route, fusion.max_age_s, start_s, map_service,
                                                                 stats)
         planner = mec_planner_for(sc, route, map_service) if sc.split.plans_remotely else None
-        self.mec = MecCore(planner=planner if config.get("runtime") != "ros" else None)
-        self.plans = self.mec
-        if planner is not None and config.get("runtime") == "ros":  # the planner node numbers its own frames
+        if config.get("runtime") == "ros" and planner is not None:  # the planner node numbers its own frames
+            self.mec = MecCore()
             self.plans = MecCore(planner=planner)
             self.plans.tracker = self.mec.tracker  # and plans on the MEC perception's tracks
+        else:  # in-process one MecCore numbers object lists and plans
+            self.mec = self.plans = MecCore(planner=planner)
         self.spat = None
-        if hdmap is not None and plans_json is not None and sc.split.uses_v2x:
-            self.spat = SpatService(plans_from_json(plans_json), hdmap)
+        if map_service is not None and sc.split.uses_v2x:
+            if plans_json is None:
+                raise BagReadError("the bag of a run with V2X on a signalised map has no /run/signal_plans "
+                                   "(recorded by an older coop_drive?): its SPaT cannot be replayed")
+            self.spat = SpatService(plans_from_json(plans_json), map_service.map)
         mec_map = sc.map_source is MapSource.MEC and sc.split.uses_v2x
         self.map_server = MapServer(sc.map_path) if mec_map else None
         self._map_frames: deque[bytes] = deque()  # the rest of the MAP publication being compared
@@ -239,9 +241,8 @@ def _replay_mec_frame(cores: _Cores, msg: Any, time_ns: int, result: ReplayResul
         mine = cores.map_frame(stamp_ns(msg.generation_stamp))
     elif kind is MessageType.SPAT and cores.spat is not None:
         mine = cores.spat.frame(generation_s)
-        planner = cores.plans.planner
-        if planner is not None and planner.signals is not None and cores.spat.last_spat is not None:
-            planner.signals.spat.on_spat(cores.spat.last_spat)  # the MEC plans on its own SPaT
+        if cores.plans.planner is not None and cores.spat.last_spat is not None:
+            cores.plans.planner.on_spat(cores.spat.last_spat)  # the MEC plans on its own SPaT
     else:
         return  # a kind this run's MEC does not send (a foreign or corrupted frame)
     name = kind.name

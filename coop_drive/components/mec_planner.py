@@ -26,7 +26,7 @@ from coop_drive.planning.conflict import conflict_windows
 from coop_drive.planning.longitudinal import LongitudinalPlanner
 from coop_drive.planning.signal_driving import SignalDriving
 from coop_drive.scenario.model import EgoSpec, Scenario
-from coop_drive.v2x.messages import Bsm, SpeedPlan, SpeedPlanPoint
+from coop_drive.v2x.messages import Bsm, Spat, SpeedPlan, SpeedPlanPoint
 
 PLAN_STEP_S = 0.1
 PLAN_PERIOD_S = 0.1  # the MEC's planning rate in the planning splits
@@ -54,6 +54,11 @@ class MecPlanner:
         self.target_id = station_id(ego.actor_id)
         self._bsm: Bsm | None = None
         self._count = 0
+
+    def on_spat(self, spat: Spat) -> None:
+        """The MEC's own SPaT (signalised maps: what the rollout's signal driving plans on); ignored elsewhere."""
+        if self.signals is not None:
+            self.signals.spat.on_spat(spat)
 
     def on_bsm(self, bsm: Bsm) -> None:
         """Keep the newest BSM of the registered vehicle."""

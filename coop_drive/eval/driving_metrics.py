@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from coop_drive.world.signals import Colour, NextSignal
+
+if TYPE_CHECKING:
+    from coop_drive.eval.metrics import RunMetrics
 
 STOP_SPEED_MPS = 0.5
 MOVING_SPEED_MPS = 1.0
@@ -93,3 +97,9 @@ class DrivingRecorder:
     @property
     def advisory_compliance(self) -> float | None:
         return self._compliant_cycles / self._advised_cycles if self._advised_cycles else None
+
+    def fill(self, m: RunMetrics) -> None:
+        """Write the driving metrics into a run's metrics (both runtimes)."""
+        m.stops, m.stopped_time_s, m.fuel_g = self.stops, self.stopped_time_s, self.fuel_g
+        m.rms_jerk_mps3, m.advisory_compliance = self.rms_jerk_mps3, self.advisory_compliance
+        m.red_crossings = self.red_crossings

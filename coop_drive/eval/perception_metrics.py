@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +22,9 @@ from coop_drive.eval.gospa import gospa
 from coop_drive.geometry import Polyline
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.world.backend import ActorState
+
+if TYPE_CHECKING:
+    from coop_drive.eval.metrics import RunMetrics
 
 _CROSSING_COS = math.cos(math.radians(45.0))  # heading differs from the route's by more than this: crossing
 
@@ -94,6 +98,11 @@ class PerceptionRecorder:
             return False
         _, _, route_yaw = self.route.point_at(float(s[0]))
         return abs(math.cos(actor.yaw_rad - route_yaw)) < _CROSSING_COS
+
+    def fill(self, m: RunMetrics) -> None:
+        """Write GOSPA, position RMSE and first detection into a run's metrics (both runtimes)."""
+        seen = self.result()
+        m.gospa, m.pos_rmse_m, m.first_detection_s = seen.gospa, seen.pos_rmse_m, seen.first_detection_s
 
     def result(self) -> PerceptionMetrics:
         out = PerceptionMetrics()

@@ -22,12 +22,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from coop_drive.hdmap.index import GridIndex, SegmentTable
 from coop_drive.hdmap.model import HdMap, Lane
+from coop_drive.hdmap.parser import load_map, traffic_light_count
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -434,3 +436,8 @@ def _conflicts_of(hdmap: HdMap, lane: Lane) -> list[ConflictArea]:
                                     kind, float(along[lo]), float(along[hi]),
                                     float(o_along[mine].min()), float(o_along[mine].max())))
     return sorted(out, key=lambda c: (c.entry_m, c.other_road_id))
+
+
+def signal_map_service(map_path: Path) -> MapService | None:
+    """The map service for signal driving and SPaT on a signalised map; None for a map without traffic lights."""
+    return MapService(load_map(map_path)) if traffic_light_count(map_path) else None

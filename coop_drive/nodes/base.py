@@ -153,8 +153,8 @@ class SteppedNode(Node):
 
     def _on_status(self, data: bytes) -> None:
         msg = self.msgs.deserialize(data, "coop_drive_msgs/msg/StepStatus")
-        self._handshake.heard(str(msg.node))
-        if msg.header.frame_id in (HELLO, READY):
+        if msg.header.frame_id in (HELLO, READY):  # before the first step: the only statuses there are
+            self._handshake.heard(str(msg.node))
             self.on_beacon(str(msg.node), msg.header.frame_id == READY)
             return
         self._progress.start(time.monotonic())

@@ -30,11 +30,9 @@ from coop_drive.bag.messages import (
 from coop_drive.components.mec import MecCore
 from coop_drive.components.mec_planner import PLAN_PERIOD_S, MecPlanner, mec_planner_for
 from coop_drive.components.spat_service import SPAT_RATE_HZ, SpatService
-from coop_drive.hdmap.parser import load_map
-from coop_drive.hdmap.service import MapService
+from coop_drive.hdmap.service import signal_map_service
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.stepping import Periodic
-from coop_drive.nodes.support import traffic_lights
 from coop_drive.nodes.topology import PLANNER, lagged_upstream, runs, upstream_of
 from coop_drive.units import ns_to_s, s_to_ns
 from coop_drive.v2x.asn1_codec import encode_speed_plan
@@ -62,7 +60,7 @@ class MecPlannerNode(SteppedNode):
             self.get_logger().info(f"split {sc.split.value}: no MEC planner; exiting")
             self.finished = True
             return
-        self.hdmap = load_map(sc.map_path) if traffic_lights(sc) else None
+        self.map_service = signal_map_service(sc.map_path)  # signalised maps: signal driving and SPaT
         if self.period_ns % self.step_ns:
             self.get_logger().warning(f"planning period {PLAN_PERIOD_S} s is not a multiple of the step "
                                       f"{sc.step_s} s: plans between steps use the BSMs delivered by the step")
@@ -72,24 +70,22 @@ class MecPlannerNode(SteppedNode):
         """The planner, built from the first step's route (and signal plans, on a signalised map)."""
         for data in messages[self.t_route]:
             route = route_from_msg(self.msgs.deserialize(data, T_PATH))
-            map_service = MapService(self.hdmap) if self.hdmap is not None else None
-            self.core = MecCore(self.source_id, mec_planner_for(self.scenario, route, map_service))
+            self.core = MecCore(self.source_id, mec_planner_for(self.scenario, route, self.map_service))
         for data in messages[self.t_plans]:
-            if self.hdmap is not None:
+            if self.map_service is not None:
                 plans = plans_from_json(str(self.msgs.deserialize(data, T_STRING).data))
-                self.spat = SpatService(plans, self.hdmap, self.source_id)
+                self.spat = SpatService(plans, self.map_service.map, self.source_id)
         if self.core is None or self.core.planner is None:
             raise RuntimeError("no route received before the first step")
-        if self.hdmap is not None and self.spat is None:
+        if self.map_service is not None and self.spat is None:
             raise RuntimeError("no signal plans received before the first step")
         return self.core.planner
 
     def _take_spat(self, end_ns: int, first_ns: int, time_s: float, planner: MecPlanner) -> None:
         """The MEC's SPaT of the instants before end_ns (world time time_s) goes to its planner's signal driving."""
         for _ in self.spat_instants.due_before(end_ns, first_ns):
-            if self.spat is not None and self.spat.groups and planner.signals is not None \
-                    and self.scenario.mec_alive(time_s):
-                planner.signals.spat.on_spat(self.spat.spat(time_s))
+            if self.spat is not None and self.spat.groups and self.scenario.mec_alive(time_s):
+                planner.on_spat(self.spat.spat(time_s))
 
     def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
         planner = self._start(messages)

@@ -69,7 +69,6 @@ class SimBridge(SteppedNode):
         self._out = str(self.get_parameter("output_dir").value)
         required = [n for n in self.get_parameter("require").value if n]
         self._required = set(required or [*stack_nodes(sc)[1:], RECORDER])
-        self._startup_timeout_s = self.startup_timeout_s
         self._seen: set[str] = set()  # nodes ready (they have heard each of their upstream nodes)
         self._alive: set[str] = set()  # nodes whose beacons arrive
         self._all_alive_s: float | None = None
@@ -156,8 +155,8 @@ class SimBridge(SteppedNode):
     def _startup_failure(self, now: float) -> str | None:
         """Why the run cannot start (then the launch may simply be started again), or None while it may."""
         missing = sorted(self._required - self._seen)
-        if now - self._t0_wall > self._startup_timeout_s:
-            return f"nodes did not come up within {self._startup_timeout_s:.0f} s: {missing}"
+        if now - self._t0_wall > self.startup_timeout_s:
+            return f"nodes did not come up within {self.startup_timeout_s:.0f} s: {missing}"
         if self._required <= self._alive:  # every node is up; some have not heard all of their upstream nodes
             self._all_alive_s = self._all_alive_s or now
             if now - self._all_alive_s > self._pairing_timeout_s:
@@ -284,11 +283,8 @@ class SimBridge(SteppedNode):
         m = self.metrics
         m.sim_time_s = self.world.time_s - self.start_ns / 1e9
         self.v2x.fill(m)
-        seen = self.perception.result()
-        m.gospa, m.pos_rmse_m, m.first_detection_s = seen.gospa, seen.pos_rmse_m, seen.first_detection_s
-        d = self.driving
-        m.stops, m.stopped_time_s, m.fuel_g, m.rms_jerk_mps3 = d.stops, d.stopped_time_s, d.fuel_g, d.rms_jerk_mps3
-        m.advisory_compliance, m.red_crossings = d.advisory_compliance, d.red_crossings
+        self.perception.fill(m)
+        self.driving.fill(m)
         vs = self.vehicle_status  # the vehicle planner's state after its last plan
         if vs:
             m.warnings_issued, m.plan_cycles_followed = int(vs["warnings_issued"]), int(vs["plan_cycles_followed"])

@@ -34,10 +34,8 @@ from coop_drive.bag.messages import (
 )
 from coop_drive.components.vehicle_perception import VehiclePicture
 from coop_drive.components.vehicle_planner import BSM_PERIOD_S, VehiclePlannerCore, vehicle_planner_for
-from coop_drive.hdmap.parser import load_map
-from coop_drive.hdmap.service import MapService
+from coop_drive.hdmap.service import signal_map_service
 from coop_drive.nodes.base import SteppedNode, run_node
-from coop_drive.nodes.support import traffic_lights
 from coop_drive.nodes.topology import VEHICLE_PLANNER, upstream_of
 from coop_drive.nodes.vehicle_perception import declare_fusion_parameters
 from coop_drive.units import NS_PER_S, ns_to_s, s_to_ns
@@ -71,7 +69,7 @@ class VehiclePlanner(SteppedNode):
         sc = self.scenario
         for data in messages[self.t_route]:
             route = route_from_msg(self.msgs.deserialize(data, T_PATH))
-            map_service = MapService(load_map(sc.map_path)) if traffic_lights(sc) else None
+            map_service = signal_map_service(sc.map_path)
             self.core = vehicle_planner_for(sc, route, self.max_v2x_age_s, ns_to_s(stamp), map_service)
         core = self.core
         if core is None:

@@ -67,8 +67,7 @@ class _InProcessRun:
         self.pending: list[ActorSpec] = list(scenario.actors)
         self.mec = None
         if scenario.split.uses_v2x:
-            signals = None if hdmap is None or map_service is None else (signal_plans, hdmap, map_service)
-            self.mec = MecSide(self.ctx, self.vehicle, route, buildings, signals)
+            self.mec = MecSide(self.ctx, self.vehicle, route, buildings, signal_plans, map_service)
 
     def run(self) -> RunMetrics:
         ctx, sc = self.ctx, self.ctx.scenario
@@ -131,9 +130,6 @@ class _InProcessRun:
         m.minimal_risk_s = planner.automation.minimal_risk_at_s
         m.v2x_degraded_s = planner.supervisor.first_degraded_s
         m.plan_cycles_followed = planner.plan_cycles_followed
-        d = ctx.driving
-        m.stops, m.stopped_time_s, m.fuel_g, m.rms_jerk_mps3 = d.stops, d.stopped_time_s, d.fuel_g, d.rms_jerk_mps3
-        m.advisory_compliance, m.red_crossings = d.advisory_compliance, d.red_crossings
-        seen = ctx.scored.result()
-        m.gospa, m.pos_rmse_m, m.first_detection_s = seen.gospa, seen.pos_rmse_m, seen.first_detection_s
+        ctx.driving.fill(m)
+        ctx.scored.fill(m)
         return m

@@ -12,7 +12,6 @@ from coop_drive.components.spat_service import SPAT_RATE_HZ, SpatService
 from coop_drive.components.vehicle_planner import BSM_PERIOD_S
 from coop_drive.geometry import Polyline
 from coop_drive.hdmap.map_client import MapServer
-from coop_drive.hdmap.model import HdMap
 from coop_drive.hdmap.service import MapService
 from coop_drive.link.model import LinkDirection
 from coop_drive.rng import stream
@@ -27,16 +26,16 @@ from coop_drive.world.signals import TimingPlan
 
 class MecSide:
     def __init__(self, run: RunContext, vehicle: VehicleSide, route: Polyline, buildings: list[Building],
-                 signals: tuple[dict[str, TimingPlan], HdMap, MapService] | None) -> None:
+                 signal_plans: dict[str, TimingPlan], map_service: MapService | None) -> None:
+        """``map_service``: the signalised map's service (None on maps without traffic lights)."""
         sc = run.scenario
         self.run, self.vehicle = run, vehicle
-        self.mec = MecCore(planner=mec_planner_for(sc, route, None if signals is None else signals[2])
-                           if sc.split.plans_remotely else None)
+        self.mec = MecCore(planner=mec_planner_for(sc, route, map_service) if sc.split.plans_remotely else None)
         self.downlink = LinkDirection("downlink", sc.link.config, stream(sc.seed, "link/downlink"))
         self.uplink = LinkDirection("uplink", sc.link.config, stream(sc.seed, "link/uplink"))
         self.sensors = [ObjectSensor(spec, buildings, stream(sc.seed, "roadside/" + spec.sensor_id))
                         for spec in sc.roadside_sensors]
-        self.spat = None if signals is None else SpatService(signals[0], signals[1])
+        self.spat = None if map_service is None else SpatService(signal_plans, map_service.map)
         self.map_server = MapServer(sc.map_path) if sc.map_source is MapSource.MEC else None
 
     def register(self) -> None:
@@ -125,9 +124,8 @@ class MecSide:
         frame = spat.frame(self.run.world_time_s)
         if frame is None:
             return
-        planner = self.mec.planner
-        if planner is not None and planner.signals is not None and spat.last_spat is not None:
-            planner.signals.spat.on_spat(spat.last_spat)  # the MEC plans on its own SPaT
+        if self.mec.planner is not None and spat.last_spat is not None:
+            self.mec.planner.on_spat(spat.last_spat)  # the MEC plans on its own SPaT
         self._send_down(time_ns, frame)
 
     def _publish_map(self, time_ns: int) -> None:

@@ -98,3 +98,11 @@ def test_the_mec_map_service_replays_byte_for_byte(tmp_path, capsys):
     capsys.readouterr()
     result = replay_bag(out / "bag")
     assert result.ok and result.compared["/mec/v2x_out (MAP)"] >= 6  # 1 Hz, one junction
+
+
+def test_a_signalised_bag_without_its_signal_plans_is_refused_clearly(monkeypatch):
+    import coop_drive.bag.replay as replay
+
+    monkeypatch.setattr(replay, "_SETUP", ("/run/config", "/run/route"))  # as if /run/signal_plans were missing
+    with pytest.raises(replay.BagReadError, match="no /run/signal_plans"):
+        replay_bag(Path(__file__).parent / "bags" / "green_wave_edge_planning_inprocess")
