@@ -174,6 +174,10 @@ class SimBridge(SteppedNode):
             return
         super()._watchdog()
         if self.finished and self.exit_code:
+            if self.exit_code == 1 and s_to_ns(self.world.time_s) == self.start_ns:
+                # stuck in the first step: the world has not moved, nothing has run; like a failed start-up
+                self.get_logger().error("the first step never completed (a pair of nodes not connected by DDS)")
+                self.exit_code = EXIT_STARTUP_FAILED
             self._finish(aborted=True)
 
     # --- one step ----------------------------------------------------------------------------
