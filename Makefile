@@ -3,6 +3,7 @@
 #   make run     bootstrap, then run the default comparison (RUN_CMD)
 #   make test    bootstrap, then ruff, mypy and pytest (benchmarks excluded)
 #   make bench   bootstrap, then the benchmarks (pytest -m benchmark)
+#   make mutation [PKG=coop_drive/eval]   mutation testing of the cores (docs/testing.md)
 #
 # Bootstrap = .venv with the pinned requirements.txt, coop_drive_msgs built and installed into the
 # venv prefix (tools/build_msgs.py), coop_drive installed editable. Each step leaves a stamp in
@@ -31,10 +32,10 @@ MSG_SRCS := $(shell find coop_drive_msgs -type f ! -name '*.pyc' ! -path '*/__py
 # harmless warning per package. Drop exactly that line, keep everything else.
 PIP_FILTER := sed -u -e "/^WARNING: Location '.*' is ignored: it is neither a file nor a directory\.$$/d"
 
-.PHONY: help bootstrap run test lint typecheck pytest bench msgs freeze clean distclean
+.PHONY: help bootstrap run test lint typecheck pytest bench mutation msgs freeze clean distclean
 
 help:
-	@echo "make run | make test | make bench | make bootstrap | make msgs | make freeze | make clean | make distclean"
+	@echo "make run | make test | make bench | make mutation [PKG=coop_drive/eval] | make bootstrap | make msgs | make freeze | make clean | make distclean"
 
 bootstrap: $(STAMP_DEPS) $(STAMP_MSGS) $(STAMP_EDITABLE)
 
@@ -82,6 +83,13 @@ pytest: bootstrap
 
 bench: bootstrap
 	$(VENV)/bin/pytest -q tests -m benchmark $(PYTEST_ARGS)
+
+# Mutation testing of the cores (not part of `make test`): all packages, or one with PKG=coop_drive/eval.
+# Summary per package in docs/testing.md (tools/mutation.py; MUTATION_ARGS e.g. --list-survivors).
+PKG ?=
+MUTATION_ARGS ?=
+mutation: bootstrap
+	$(VPY) tools/mutation.py $(PKG) $(MUTATION_ARGS)
 
 # Re-pin everything after changing a top-level version (see tools/freeze_requirements.py).
 freeze: $(STAMP_DEPS)

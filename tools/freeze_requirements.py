@@ -19,7 +19,7 @@ HEADER = """\
 # Regenerate with `make freeze` after changing a top-level pin; do not use plain `pip freeze`
 # (see tools/freeze_requirements.py). Top-level pins: ros-* (ROS 2 Kilted wheels), colcon-*,
 # catkin_pkg, eclipse-sumo/libsumo/sumolib/traci, numpy, scipy, numba, pyproj, rosbags,
-# scenariogeneration, carla, pyyaml, asn1tools, pytest, ruff, mypy, types-PyYAML, setuptools.
+# scenariogeneration, carla, pyyaml, asn1tools, pytest, hypothesis, mutmut, ruff, mypy, types-PyYAML, setuptools.
 # setuptools stays < 80: colcon-core 0.21.3 requires setuptools<80.
 """
 
