@@ -17,7 +17,6 @@ from coop_drive.scenario import Scenario, ScenarioError, Split, load_scenario
 from coop_drive.scenario.model import AutomationLevel, EgoDriver, Fault, LinkSpec, MapSource
 from coop_drive.world.sumo_backend import SumoWorld
 
-CLOUD_PROFILE = "cloud"  # the link profile of the cloud-* splits
 BASELINES = ("no-advice", "sumo-glosa")
 
 
@@ -71,14 +70,12 @@ def validate_run_arguments(args: argparse.Namespace, out_is_file: bool = False) 
 def scenario_from_args(args: argparse.Namespace, split: Split | None) -> Scenario:
     """Load the scenario file and apply the command-line overrides (LinkConfigError for a bad profile).
 
-    The cloud splits run over the ``cloud`` link profile unless the command line names a profile or a latency.
+    The cloud splits' link profile is the scenario model's rule (``Scenario.with_overrides``).
     """
     base = load_scenario(args.scenario)
     link = None
     if args.link_profile is not None:
         link = LinkSpec(load_profile(args.link_profile).config, args.link_profile)
-    elif (split or base.split).on_cloud and args.latency_ms is None:
-        link = LinkSpec(load_profile(CLOUD_PROFILE).config, CLOUD_PROFILE)
     faults = None if not getattr(args, "fault", None) else tuple(Fault.parse(f) for f in args.fault)
     baseline = getattr(args, "baseline", None)
     if baseline is not None and not traffic_light_count(base.map_path):

@@ -39,6 +39,7 @@ class Split(str, Enum):
 
 
 SPLIT_NAMES = [s.value for s in Split] + ["edge"]  # what command lines and files accept
+CLOUD_PROFILE = "cloud"  # the link profile the cloud-* splits run on unless a link or a latency is named
 
 
 class FaultKind(str, Enum):
@@ -239,6 +240,14 @@ class Scenario:
         """Whether the MEC sends anything at this world time."""
         return world_time_s < self.mec_silent_from_s
 
+    def _cloud_link(self, split: Split) -> LinkSpec | None:
+        """The cloud profile's link for a cloud split whose link is not already that profile; else None."""
+        if not split.on_cloud or self.link.profile == CLOUD_PROFILE:
+            return None
+        from coop_drive.link.profiles import load_profile  # the profile file is read only when needed
+
+        return LinkSpec(load_profile(CLOUD_PROFILE).config, CLOUD_PROFILE)
+
     def with_overrides(
         self,
         split: Split | None = None,
@@ -255,7 +264,13 @@ class Scenario:
     ) -> Scenario:
         """A copy with command-line overrides applied (None leaves a field as it is). A link (e.g. from a named
         profile) replaces the whole link first; latency_ms then replaces its latency by a constant and
-        loss_probability its loss model by Bernoulli."""
+        loss_probability its loss model by Bernoulli.
+
+        The cloud splits run over the ``cloud`` link profile unless a link or a latency is given: every runtime
+        (command line, ROS nodes, studies) applies this rule here, once.
+        """
+        if link is None and latency_ms is None:
+            link = self._cloud_link(self.split if split is None else split)
         link = self.link if link is None else link
         if latency_ms is not None or loss_probability is not None:
             link = replace(link, config=link.config.with_overrides(latency_ms, loss_probability))
