@@ -64,7 +64,7 @@ class DrivingRecorder:
                 self._jerk_sq.append(((accel - self._last_accel_mps2) / dt) ** 2)
             self._last_accel_mps2 = accel
         self._last = (time_s, speed_mps)
-        if speed_mps >= MOVING_SPEED_MPS:
+        if speed_mps > MOVING_SPEED_MPS:
             self._moving = self._moved = True
         elif speed_mps < STOP_SPEED_MPS and self._moving:
             self._moving = False

@@ -15,7 +15,6 @@ from coop_drive.eval.safety import box_gap_m, time_to_collision_s
 from coop_drive.world.backend import ActorState
 
 TTC_HORIZON_S = 10.0  # min_ttc_s is capped here: "no collision course within 10 s"
-_NEAR_M = 80.0  # pairs farther apart than this are not examined for TTC
 
 
 @dataclass
@@ -135,14 +134,24 @@ class MetricsRecorder:
             if aid == self.ego_id:
                 continue
             other = states[aid]
-            if math.hypot(other.x_m - ego.x_m, other.y_m - ego.y_m) > _NEAR_M:
-                continue
-            m.min_distance_m = min(m.min_distance_m, box_gap_m(ego, other))
-            m.min_ttc_s = min(m.min_ttc_s, time_to_collision_s(ego, other, TTC_HORIZON_S))
+            lower_bound_gap_m = _circle_gap_m(ego, other)
+            if lower_bound_gap_m < m.min_distance_m:
+                m.min_distance_m = min(m.min_distance_m, box_gap_m(ego, other))
+            closing_m = math.hypot(other.vx_mps - ego.vx_mps, other.vy_mps - ego.vy_mps) * TTC_HORIZON_S
+            if lower_bound_gap_m <= closing_m:  # else the footprints cannot touch within the horizon
+                m.min_ttc_s = min(m.min_ttc_s, time_to_collision_s(ego, other, TTC_HORIZON_S))
         if colliding_with and not m.collision:
             m.collision, m.collision_time_s, m.collision_with = True, time_s, colliding_with[0]
             m.min_ttc_s = 0.0
             m.min_distance_m = 0.0
+
+
+def _circle_gap_m(a: ActorState, b: ActorState) -> float:
+    """Gap between the footprints' bounding circles [m]: a lower bound of the footprints' gap, so skipping a
+    pair on it (farther than the smallest gap so far, or than its relative speed covers within the TTC
+    horizon) never misses a smaller gap or a collision course."""
+    radii_m = (math.hypot(a.length_m, a.width_m) + math.hypot(b.length_m, b.width_m)) / 2.0
+    return math.hypot(b.x_m - a.x_m, b.y_m - a.y_m) - radii_m
 
 
 def write_metrics(metrics: RunMetrics, path: Path) -> None:

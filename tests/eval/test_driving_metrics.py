@@ -24,7 +24,7 @@ def test_two_stops_with_a_creep_between():
 
 
 def test_a_start_above_the_moving_speed_makes_the_next_stop_count():
-    rec = _feed([10, 0, 1.0, 0.4])
+    rec = _feed([10, 0, 1.1, 0.4])
     assert rec.stops == 2
     assert rec.stopped_time_s == pytest.approx(2.0)
 
