@@ -175,9 +175,10 @@ def _loss(r: _Reader) -> LossModel:
     if kind == "bernoulli":
         loss = BernoulliLoss(r.number("probability", maximum=1.0))
     elif kind == "gilbert_elliott":
-        try:
-            loss = GilbertElliottLoss(r.number("p_good_to_bad", maximum=1.0), r.number("p_bad_to_good", maximum=1.0),
-                                      r.number("loss_good", 0.0, maximum=1.0), r.number("loss_bad", 1.0, maximum=1.0))
+        rates = (r.number("p_good_to_bad", maximum=1.0), r.number("p_bad_to_good", maximum=1.0),
+                 r.number("loss_good", 0.0, maximum=1.0), r.number("loss_bad", 1.0, maximum=1.0))
+        try:  # each number already names its key; the model's own check names the loss block
+            loss = GilbertElliottLoss(*rates)
         except LinkConfigError as exc:
             raise LinkConfigError(f"{r.path}: {r.key_path}: {exc}") from None
     else:

@@ -34,9 +34,10 @@ class PlanDecision:
 
 def yield_accel_mps2(distance_m: float, speed_mps: float, time_s: float, max_decel_mps2: float) -> float | None:
     """Gentlest constant acceleration that keeps the front short of distance_m until time_s; None if cruising
-    already does. Stopping exactly at distance_m is the fallback when slowing alone cannot wait long enough."""
+    already does. Stopping exactly at distance_m is the fallback when slowing alone cannot wait long enough; at or
+    past distance_m a moving car brakes at the limit and a standing one holds (0)."""
     if distance_m <= 0.0:
-        return -max_decel_mps2
+        return 0.0 if speed_mps <= 0.0 else -max_decel_mps2  # standing at (or past) the point: hold
     if speed_mps * time_s <= distance_m:
         return None
     a_arrive = 2.0 * (distance_m - speed_mps * time_s) / (time_s * time_s)  # D = v T + a T^2 / 2
