@@ -5,7 +5,8 @@ Each package runs in its own work directory, ``build/mutation/<package>/``, hold
 tests and the data they read (maps, scenarios, config, launch) and a ``setup.cfg`` with the package's mutmut
 settings: the whole ``coop_drive`` package is copied into mutmut's ``mutants/`` tree, only the package's own
 files are mutated, and only the package's own tests (``[tool.coop_drive.mutation]`` in pyproject.toml) are run
-against them. A mutant is *killed* when a test fails, a *timeout* when the tests run 15x longer than on the
+against them, without the closed-loop runs of the whole stack (marker ``closed_loop``: seconds each, and
+they test the stack, not the package). A mutant is *killed* when a test fails, a *timeout* when the tests run 15x longer than on the
 clean code (counted as detected), *survived* when every test passed, *no tests* when no selected test runs the
 mutated function (counted as survived).
 
@@ -128,7 +129,7 @@ def mutmut_settings(config: PackageConfig) -> str:
         f"only_mutate = {config.package}/*\n"
         "do_not_mutate = */bench.py\n"
         f"pytest_add_cli_args_test_selection =\n    {tests}\n"
-        "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -p\n    no:randomly\n"
+        "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -m\n    not benchmark and not closed_loop\n"
         "also_copy =\n    maps\n    scenarios\n    config\n    launch\n"
         "use_git_change_detection = false\n"
     )

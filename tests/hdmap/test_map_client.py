@@ -57,6 +57,7 @@ def test_route_path_from_map_messages_matches_sumos_route():
     assert path.points_xy_m[-1] == pytest.approx([210.0, -1.75])
 
 
+@pytest.mark.closed_loop
 def test_occluded_intersection_passes_with_the_map_from_the_mec():
     from coop_drive.runtime.inprocess import run_scenario
     from coop_drive.world.sumo_backend import SumoWorld
