@@ -2,7 +2,7 @@
 """Mutation testing of the ROS-free cores with mutmut (``make mutation``, ``make mutation PKG=coop_drive/eval``).
 
 Each package runs in its own work directory, ``build/mutation/<package>/``, holding a copy of the sources, the
-tests and the data they read (maps, scenarios, config, launch) and a ``setup.cfg`` with the package's mutmut
+tests and the data they read (maps, scenarios, config, launch, docs) and a ``setup.cfg`` with the package's mutmut
 settings: the whole ``coop_drive`` package is copied into mutmut's ``mutants/`` tree, only the package's own
 files are mutated, and only the package's own tests (``[tool.coop_drive.mutation]`` in pyproject.toml) are run
 against them, without the closed-loop runs of the whole stack (marker ``closed_loop``: seconds each, and
@@ -38,7 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 WORK_ROOT = REPO / "build" / "mutation"
 DOC = REPO / "docs" / "testing.md"
-COPIED = ("coop_drive", "tests", "maps", "scenarios", "config", "launch", "pyproject.toml")
+COPIED = ("coop_drive", "tests", "maps", "scenarios", "config", "launch", "docs", "pyproject.toml")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".cache", "mutants")
 TABLE_BEGIN, TABLE_END = "<!-- mutation-summary:begin -->", "<!-- mutation-summary:end -->"
 EQUIVALENT_ROW = re.compile(r"^\|\s*`(coop_drive\.[\w.]+__mutmut_\d+)`\s*\|")
@@ -130,7 +130,7 @@ def mutmut_settings(config: PackageConfig) -> str:
         "do_not_mutate = */bench.py\n"
         f"pytest_add_cli_args_test_selection =\n    {tests}\n"
         "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -m\n    not benchmark and not closed_loop\n"
-        "also_copy =\n    maps\n    scenarios\n    config\n    launch\n"
+        "also_copy =\n    maps\n    scenarios\n    config\n    launch\n    docs\n"
         "use_git_change_detection = false\n"
     )
 
