@@ -2,13 +2,13 @@
 """Mutation testing of the ROS-free cores with mutmut (``make mutation``, ``make mutation PKG=coop_drive/eval``).
 
 Each package runs in its own work directory, ``build/mutation/<package>/``, holding a copy of the sources, the
-tests and the data they read (maps, scenarios, config, launch, docs) and a ``setup.cfg`` with the package's mutmut
-settings: the whole ``coop_drive`` package is copied into mutmut's ``mutants/`` tree, only the package's own
-files are mutated, and only the package's own tests (``[tool.coop_drive.mutation]`` in pyproject.toml) are run
-against them, without the closed-loop runs of the whole stack (marker ``closed_loop``: seconds each, and
-they test the stack, not the package). A mutant is *killed* when a test fails, a *timeout* when the tests run 15x longer than on the
-clean code (counted as detected), *survived* when every test passed, *no tests* when no selected test runs the
-mutated function (counted as survived).
+tests and the data they read (maps, scenarios, config, launch, docs) and a ``setup.cfg`` with the package's
+mutmut settings: the whole ``coop_drive`` package is copied into mutmut's ``mutants/`` tree, only the package's
+own files are mutated, and only the package's own tests (``[tool.coop_drive.mutation]`` in pyproject.toml) are
+run against them, without the closed-loop runs of the whole stack (marker ``closed_loop``: seconds each, and
+they test the stack, not the package). A mutant is *killed* when a test fails, a *timeout* when the tests run
+15x longer than on the clean code (counted as detected), *survived* when every test passed, *no tests* when no
+selected test runs the mutated function (counted as survived).
 
 Survivors that behave exactly like the original are listed in docs/testing.md under "Equivalent mutants" with
 a one-line reason; they leave the score's denominator:
