@@ -93,7 +93,10 @@ def read_messages(path: Path, topics: Iterable[str] | None = None) -> Iterator[t
     typestore = coop_drive_typestore()
     reader = _open(path)
     try:
-        conns = [c for c in reader.connections if topics is None or c.topic in set(topics)]
+        wanted = None if topics is None else set(topics)
+        conns = [c for c in reader.connections if wanted is None or c.topic in wanted]
+        if not conns:  # rosbags reads every connection when given none
+            return
         for conn, time_ns, data in reader.messages(connections=conns):
             yield conn.topic, time_ns, typestore.deserialize_cdr(data, conn.msgtype)
     finally:

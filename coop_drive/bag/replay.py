@@ -229,7 +229,9 @@ def _replay_mec_frame(cores: _Cores, msg: Any, time_ns: int, result: ReplayResul
     recorded = frame_bytes(msg)
     try:
         frame = decode_frame(recorded)
-    except V2XDecodeError:
+    except V2XDecodeError as exc:
+        result.add("/mec/v2x_out")
+        result.mismatch(f"t={ns_to_s(time_ns):.3f} s /mec/v2x_out: the recorded frame does not decode ({exc})", keep)
         return
     generation_s = ns_to_s(stamp_ns(msg.generation_stamp))
     kind = frame.message_type

@@ -190,7 +190,7 @@ def load_buildings(derived: DerivedNet) -> list[Building]:
         if poly.get("geo") in ("1", "true"):
             raise MapBuildError(f"{derived.polygons_path}: polygon {poly.get('id')} is in lon/lat, expected x/y")
         pts = np.array([[float(c) for c in p.split(",")[:2]] for p in poly.get("shape", "").split()])
-        if len(pts) > 3 and np.allclose(pts[0], pts[-1]):
+        if len(pts) > 1 and np.allclose(pts[0], pts[-1]):
             pts = pts[:-1]
         if pts.shape[0] < 3:
             raise MapBuildError(f"{derived.polygons_path}: polygon {poly.get('id')} has < 3 vertices")
