@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coop_drive.eval.metrics import TTC_HORIZON_S, MetricsRecorder, RunMetrics, V2xRecorder, quantile_ms, write_metrics
+from coop_drive.eval.metrics import (
+    TTC_HORIZON_S,
+    MetricsRecorder,
+    RunMetrics,
+    V2xRecorder,
+    _circle_gap_m,
+    quantile_ms,
+    write_metrics,
+)
 from coop_drive.world.backend import ActorState
 
 EAST, NORTH = 0.0, math.pi / 2
@@ -305,6 +313,20 @@ def test_a_far_actor_does_not_hide_the_nearer_ones() -> None:
     rec.on_step(0.0, states, [])
     assert rec.metrics.min_distance_m == pytest.approx(8.0)
     assert 0.8 - 1e-9 <= rec.metrics.min_ttc_s <= 0.82
+
+
+def test_the_bounding_circle_gap_is_the_centre_distance_less_both_half_diagonals() -> None:
+    a = ActorState("a", 0.0, 0.0, 0.0, 0.0, 0.0, 4.0, 3.0)  # half diagonal 2.5 m
+    b = ActorState("b", 30.0, 40.0, 1.0, 0.0, 0.0, 12.0, 5.0)  # half diagonal 6.5 m
+    assert _circle_gap_m(a, b) == pytest.approx(50.0 - 2.5 - 6.5)
+    assert _circle_gap_m(b, a) == pytest.approx(41.0)
+
+
+def test_a_head_on_course_along_y_from_afar_shows_in_min_ttc() -> None:
+    # ego north at 15 m/s, the other south at 15 m/s, centres 100 m apart: gap 96 m at 30 m/s = 3.2 s
+    rec = MetricsRecorder("ego")
+    rec.on_step(0.0, {"ego": _car("ego", 0.0, 0.0, 15.0, NORTH), "far": _car("far", 0.0, 100.0, 15.0, -NORTH)}, [])
+    assert 3.2 - 1e-9 <= rec.metrics.min_ttc_s <= 3.22
 
 
 def test_distance_is_measured_diagonally() -> None:
