@@ -262,7 +262,6 @@ def main(argv: list[str] | None = None) -> int:
         print("mutation: --max-children must be at least 1", file=sys.stderr)
         return 2
     equivalent = equivalent_mutants(DOC, *args.equivalents)
-    results: list[PackageResult] = []
     failed = False
     try:
         for package in wanted:
@@ -272,9 +271,10 @@ def main(argv: list[str] | None = None) -> int:
             run_mutmut(workdir, args.max_children)
             result = summarise(package, read_exit_codes(workdir, package), equivalent)
             (workdir / "summary.json").write_text(json.dumps(asdict(result), indent=1) + "\n", "utf-8")
-            results.append(result)
             failed |= result.score < config.threshold
             print(summary_row(result, config.threshold), flush=True)
+            if not args.no_doc:  # each package's row as soon as it is known: a long run may be stopped
+                update_doc([result], configs)
             if args.list_survivors:
                 print_survivors(workdir, result.survivors)
     except MutationError as exc:
@@ -283,9 +283,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mutation: interrupted; only packages that finished are in docs/testing.md", file=sys.stderr)
         return 130
-    finally:
-        if results and not args.no_doc:
-            update_doc(results, configs)
     return 1 if (failed and args.check) else 0
 
 
