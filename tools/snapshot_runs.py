@@ -4,13 +4,15 @@
     .venv/bin/python tools/snapshot_runs.py OUT_DIR > after.json    # on the new one; then: diff before.json after.json
 
 Each run's metrics.json (without its wall time) and a SHA-256 over every message of its bag (topic, log time,
-serialised bytes). Runs go one per process (libsumo holds one simulation per process).
+serialised bytes; in /run/config the scenario file counts by its name, so two checkouts compare). Runs go one per
+process (libsumo holds one simulation per process).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +36,11 @@ RUNS: dict[str, list[str]] = {
 }
 
 
+def _without_checkout(config_cdr: bytes) -> bytes:
+    """/run/config with its scenario_file reduced to the file name."""
+    return re.sub(rb'"scenario_file": "[^"]*/([^"/]*)"', rb'"scenario_file": "\\1"', config_cdr[8:])
+
+
 def bag_digest(bag: Path) -> tuple[str, int]:
     digest, count = hashlib.sha256(), 0
     reader = Reader(bag)
@@ -42,7 +49,7 @@ def bag_digest(bag: Path) -> tuple[str, int]:
         for conn, time_ns, data in reader.messages():
             digest.update(conn.topic.encode())
             digest.update(str(time_ns).encode())
-            digest.update(bytes(data))
+            digest.update(_without_checkout(bytes(data)) if conn.topic == "/run/config" else bytes(data))
             count += 1
     finally:
         reader.close()

@@ -1,14 +1,13 @@
-"""Replay regression: a bag's recorded inputs through the cores, their outputs compared with the recorded ones.
+"""Replay regression: the harness fed from a bag — its recorded inputs through the car's and the MEC's sides
+(``harness/sides.py``), their outputs compared with the recorded ones.
 
-The vehicle cores get the recorded odometry, onboard scans, the camera's view of the next signal (signalised
-maps) and the delivered V2X frames, and plan at every recorded speed command; the speed command and the fused
-objects are compared with the bag's. The MEC side is replayed too: its tracker gets the recorded roadside
-scans and encodes an object list at every RSM it sent; in the planning splits its planner gets the BSMs the
-uplink delivered and plans at every SpeedPlan it sent; on signalised maps its SPaT service encodes a SPAT at
-every SPAT it sent (from the signal plans in /run/signal_plans) and that SPaT feeds its planner. These frames are
-compared byte for byte, and so is every MAP frame (``map: mec``). Events are replayed in the runtimes' order at one
-instant: world (pose, camera), scans, publications, deliveries, planning. Both runtimes' bags replay the same
-way; in a ROS bag the MEC perception and planner nodes number their frames each on their own.
+The car gets the recorded odometry, onboard scans, the camera's view of the next signal (signalised maps) and
+the delivered V2X frames, and plans at every recorded speed command; the speed command and the fused objects are
+compared with the bag's. The MEC gets the recorded roadside scans and the BSMs the uplink delivered, and publishes
+at every frame it sent (object list, speed plan, SPaT from /run/signal_plans, MAP); these frames are compared byte
+for byte. Messages are replayed in the step's order (``harness/order.py``: each topic belongs to one phase). Both
+runtimes' bags replay the same way; in a ROS bag the MEC perception and planner nodes number their frames each on
+their own.
 """
 
 from __future__ import annotations
@@ -30,27 +29,24 @@ from coop_drive.bag.messages import (
     stamp_ns,
 )
 from coop_drive.bag.reader import BagReadError, read_messages
-from coop_drive.components.mec import MecCore
-from coop_drive.components.mec_planner import mec_planner_for
-from coop_drive.components.spat_service import SpatService
-from coop_drive.components.vehicle_perception import ReceptionStats, VehiclePerceptionCore
-from coop_drive.components.vehicle_planner import VehiclePlannerCore, vehicle_planner_for
 from coop_drive.geometry import Polyline
-from coop_drive.hdmap.map_client import MapServer
+from coop_drive.harness.order import DOWNLINK, Phase, Task
+from coop_drive.harness.sides import EgoState, MecSide, VehicleSide
 from coop_drive.hdmap.service import signal_map_service
 from coop_drive.perception.fusion import FusionConfig
 from coop_drive.scenario import Scenario, Split, load_scenario
 from coop_drive.scenario.model import AutomationLevel, Fault, MapSource
 from coop_drive.units import ns_to_s
-from coop_drive.v2x.frame import MessageType, V2XDecodeError, decode_frame
+from coop_drive.v2x.frame import V2XDecodeError, decode_frame
 from coop_drive.world.signals import next_signal_from_json, plans_from_json
 
 REPO = Path(__file__).resolve().parents[2]
-_P_WORLD, _P_SENSOR, _P_PUBLISH, _P_DELIVER, _P_PLAN = range(5)
-_PRIORITY = {"/vehicle/odom": _P_WORLD, "/vehicle/signal": _P_WORLD, "/vehicle/detections": _P_SENSOR,
-             "/mec/detections": _P_SENSOR, "/mec/v2x_out": _P_PUBLISH, "/vehicle/v2x_in": _P_DELIVER,
-             "/mec/v2x_in": _P_DELIVER, "/vehicle/speed_command": _P_PLAN, "/vehicle/objects": _P_PLAN}
+# Each recorded topic is an input or an output of one phase of the step (harness/order.py).
+_PHASE = {"/vehicle/odom": Phase.WORLD, "/vehicle/signal": Phase.WORLD, "/vehicle/detections": Phase.SENSE,
+          "/mec/detections": Phase.SENSE, "/mec/v2x_out": Phase.PUBLISH, "/vehicle/v2x_in": Phase.DELIVER,
+          "/mec/v2x_in": Phase.DELIVER, "/vehicle/speed_command": Phase.PLAN, "/vehicle/objects": Phase.PLAN}
 _SETUP = ("/run/config", "/run/route", "/run/signal_plans")
+_TASK_OF = {task.message_type: task for task in DOWNLINK}
 
 
 @dataclass
@@ -106,54 +102,53 @@ def _scenario(config: dict[str, Any], override: Path | None) -> Scenario:
 
 def _events(bag: Path) -> Iterator[tuple[int, int, int, str, Any]]:
     items = []
-    for seq, (topic, log_ns, msg) in enumerate(read_messages(bag, [*_PRIORITY, *_SETUP])):
+    for seq, (topic, log_ns, msg) in enumerate(read_messages(bag, [*_PHASE, *_SETUP])):
         if topic in _SETUP:
             items.append((-1, -1, seq, topic, msg))
             continue
-        items.append((log_ns, _PRIORITY[topic], seq, topic, msg))
+        items.append((log_ns, int(_PHASE[topic]), seq, topic, msg))
     items.sort(key=lambda e: (e[0], e[1], e[2]))
     yield from items
 
 
-class _Cores:
-    """The vehicle's and the MEC's cores, rebuilt as the bag's runtime built them."""
+class _Sides:
+    """The car and the MEC (harness/sides.py), rebuilt as the bag's runtime built them."""
 
     def __init__(self, sc: Scenario, config: dict[str, Any], route: Polyline, plans_json: str | None,
                  start_s: float) -> None:
-        self.scenario = sc
         fusion = FusionConfig(max_age_s=float(config.get("max_v2x_age_s", sc.max_v2x_age_s)),
                               compensate_latency=bool(config.get("latency_compensation", True)))
-        stats = ReceptionStats()
         map_service = signal_map_service(sc.map_path)
-        self.perception = VehiclePerceptionCore(fusion, stats)
-        self.planning: VehiclePlannerCore = vehicle_planner_for(sc, route, fusion.max_age_s, start_s, map_service,
-                                                                stats)
-        planner = mec_planner_for(sc, route, map_service) if sc.split.plans_remotely else None
-        if config.get("runtime") == "ros" and planner is not None:  # the planner node numbers its own frames
-            self.mec = MecCore()
-            self.plans = MecCore(planner=planner)
-            self.plans.tracker = self.mec.tracker  # and plans on the MEC perception's tracks
-        else:  # in-process one MecCore numbers object lists and plans
-            self.mec = self.plans = MecCore(planner=planner)
-        self.spat = None
-        if map_service is not None and sc.split.uses_v2x:
-            if plans_json is None:
+        self.vehicle = VehicleSide(sc, route, map_service, start_s, fusion)
+        self.mec: MecSide | None = None
+        if sc.split.uses_v2x:
+            if map_service is not None and plans_json is None:
                 raise BagReadError("the bag of a run with V2X on a signalised map has no /run/signal_plans "
                                    "(recorded by an older coop_drive?): its SPaT cannot be replayed")
-            self.spat = SpatService(plans_from_json(plans_json), map_service.map)
-        mec_map = sc.map_source is MapSource.MEC and sc.split.uses_v2x
-        self.map_server = MapServer(sc.map_path) if mec_map else None
-        self._map_frames: deque[bytes] = deque()  # the rest of the MAP publication being compared
-        self._map_time_ns: int | None = None
+            plans = None if plans_json is None else plans_from_json(plans_json)
+            # the ROS MEC perception and planner nodes number their frames each on their own
+            self.mec = MecSide(sc, route, map_service, plans, numbered_per_node=config.get("runtime") == "ros")
+        self._pending: deque[bytes] = deque()  # the rest of a publication being compared (MAP: one per junction)
+        self._pending_key: tuple[Task, int] | None = None
 
-    def map_frame(self, generation_ns: int) -> bytes | None:
-        """The next MAP frame of the publication at generation_ns (one frame per junction)."""
-        if self.map_server is None:
+    def mec_frame(self, task: Task, generation_ns: int) -> bytes | None:
+        """The replayed MEC's next frame of the publication generated at generation_ns."""
+        if self.mec is None:
             return None
-        if not self._map_frames or self._map_time_ns != generation_ns:
-            self._map_frames = deque(self.map_server.frames(generation_ns))
-            self._map_time_ns = generation_ns
-        return self._map_frames.popleft() if self._map_frames else None
+        if not self._pending or self._pending_key != (task, generation_ns):
+            sent = self.mec.publish(task, generation_ns, ns_to_s(generation_ns))
+            self._pending = deque(p.frame for p in sent)
+            self._pending_key = (task, generation_ns)
+        return self._pending.popleft() if self._pending else None
+
+    def sends(self, task: Task) -> bool:
+        """Whether this run's MEC sends ``task``'s frames at all (SPaT: signalised maps; MAP: ``map: mec``)."""
+        mec = self.mec
+        if task is Task.SPAT:
+            return mec is not None and mec.has_spat
+        if task is Task.MAP:
+            return mec is not None and mec.map_server is not None
+        return True
 
 
 def replay_bag(bag: Path, scenario_path: Path | None = None, tolerance: Tolerance | None = None,
@@ -163,11 +158,10 @@ def replay_bag(bag: Path, scenario_path: Path | None = None, tolerance: Toleranc
     result = ReplayResult()
     config: dict[str, Any] = {}
     sc: Scenario | None = None
-    cores: _Cores | None = None
+    sides: _Sides | None = None
     route = None
     plans_json: str | None = None
-    own: tuple[float, float, float, float] | None = None
-    world_s = 0.0
+    own: EgoState | None = None
     for time_ns, _, _, topic, msg in _events(bag):
         if topic == "/run/config":
             config = json.loads(msg.data)
@@ -181,50 +175,64 @@ def replay_bag(bag: Path, scenario_path: Path | None = None, tolerance: Toleranc
             continue
         if sc is None or route is None:
             raise BagReadError(f"{bag}: no /run/config and /run/route at the start: not a coop_drive run bag")
-        if cores is None:
-            cores = _Cores(sc, config, route, plans_json, ns_to_s(time_ns))
-        t_s = ns_to_s(time_ns)
-        if topic == "/vehicle/odom":
-            own = odometry_from_msg(msg)
-            world_s = own[0]
-            cores.perception.on_own_pose(own[0], own[1], own[2])
-        elif topic == "/vehicle/signal":
-            if cores.planning.signals is not None:
-                cores.planning.signals.on_camera(next_signal_from_json(str(msg.data)))
-        elif topic == "/vehicle/detections":
-            _, scan_s, dets = detections_from_msg(msg)
-            cores.perception.on_detections(scan_s, dets)
-        elif topic == "/mec/detections":
-            _, scan_s, dets = detections_from_msg(msg)
-            cores.mec.on_detections(scan_s, dets)
-        elif topic == "/vehicle/v2x_in":
-            cores.perception.on_v2x(frame_bytes(msg))
-            cores.planning.on_v2x(frame_bytes(msg))
-        elif topic == "/mec/v2x_in":
-            if sc.mec_alive(world_s):  # a silent MEC takes nothing in
-                cores.plans.on_uplink(frame_bytes(msg))
-        elif topic == "/mec/v2x_out":
-            _replay_mec_frame(cores, msg, time_ns, result, keep)
-        elif topic == "/vehicle/speed_command" and own is not None:
-            result.add(topic)
-            decision = cores.planning.plan(own[1], own[2], own[3], cores.perception.picture(t_s))
-            speed_mps = own[3] + decision.accel_mps2 * sc.step_s
-            recorded = float(msg.twist.linear.x)
-            if not math.isclose(speed_mps, recorded, rel_tol=0.0, abs_tol=tol.speed_mps):
-                result.mismatch(f"t={t_s:.3f} s /vehicle/speed_command: replayed {speed_mps:.9f} m/s, "
-                                f"recorded {recorded:.9f} m/s", keep)
-        elif topic == "/vehicle/objects":
-            result.add(topic)
-            mine = object_rows_of(cores.perception.picture(t_s).fused)
-            rec = object_rows(msg)
-            if not _rows_close(mine, rec, tol.position_m):
-                result.mismatch(f"t={t_s:.3f} s /vehicle/objects: replayed {_fmt(mine)}, recorded {_fmt(rec)}", keep)
-    if cores is None:
+        if sides is None:
+            sides = _Sides(sc, config, route, plans_json, ns_to_s(time_ns))
+        if topic in _COMPARED:
+            _compare(sides, own, topic, msg, time_ns, result, tol, keep)
+        else:
+            own = _feed(sides, own, topic, msg)
+    if sides is None:
         raise BagReadError(f"{bag}: no inputs to replay")
     return result
 
 
-def _replay_mec_frame(cores: _Cores, msg: Any, time_ns: int, result: ReplayResult, keep: int) -> None:
+_COMPARED = ("/mec/v2x_out", "/vehicle/speed_command", "/vehicle/objects")
+
+
+def _feed(sides: _Sides, own: EgoState | None, topic: str, msg: Any) -> EgoState | None:
+    """One recorded input, to the side that took it; the car's newest own state."""
+    vehicle, mec = sides.vehicle, sides.mec
+    if topic == "/vehicle/odom":
+        time_s, x_m, y_m, speed_mps = odometry_from_msg(msg)
+        own = EgoState(time_s, x_m, y_m, speed_mps)
+        vehicle.localise(own)
+    elif topic == "/vehicle/signal":
+        vehicle.see_signal(next_signal_from_json(str(msg.data)))
+    elif topic == "/vehicle/detections":
+        _, scan_s, dets = detections_from_msg(msg)
+        vehicle.sense(scan_s, dets)
+    elif topic == "/mec/detections" and mec is not None:
+        _, scan_s, dets = detections_from_msg(msg)
+        mec.sense(scan_s, dets)
+    elif topic == "/vehicle/v2x_in":
+        vehicle.receive(frame_bytes(msg))
+    elif topic == "/mec/v2x_in" and mec is not None:
+        mec.receive(0.0 if own is None else own.time_s, frame_bytes(msg))  # a silent MEC takes nothing in
+    return own
+
+
+def _compare(sides: _Sides, own: EgoState | None, topic: str, msg: Any, time_ns: int, result: ReplayResult,
+             tol: Tolerance, keep: int) -> None:
+    """One recorded output against the replayed side's."""
+    t_s = ns_to_s(time_ns)
+    if topic == "/mec/v2x_out":
+        _replay_mec_frame(sides, msg, time_ns, result, keep)
+    elif topic == "/vehicle/speed_command" and own is not None:
+        result.add(topic)
+        speed_mps = sides.vehicle.plan(t_s, own).speed_command_mps
+        recorded = float(msg.twist.linear.x)
+        if not math.isclose(speed_mps, recorded, rel_tol=0.0, abs_tol=tol.speed_mps):
+            result.mismatch(f"t={t_s:.3f} s /vehicle/speed_command: replayed {speed_mps:.9f} m/s, "
+                            f"recorded {recorded:.9f} m/s", keep)
+    elif topic == "/vehicle/objects":
+        result.add(topic)
+        mine = object_rows_of(sides.vehicle.perception.picture(t_s).fused)
+        rec = object_rows(msg)
+        if not _rows_close(mine, rec, tol.position_m):
+            result.mismatch(f"t={t_s:.3f} s /vehicle/objects: replayed {_fmt(mine)}, recorded {_fmt(rec)}", keep)
+
+
+def _replay_mec_frame(sides: _Sides, msg: Any, time_ns: int, result: ReplayResult, keep: int) -> None:
     """One frame the MEC sent: the same frame from the replayed MEC side, compared byte for byte."""
     recorded = frame_bytes(msg)
     try:
@@ -233,21 +241,11 @@ def _replay_mec_frame(cores: _Cores, msg: Any, time_ns: int, result: ReplayResul
         result.add("/mec/v2x_out")
         result.mismatch(f"t={ns_to_s(time_ns):.3f} s /mec/v2x_out: the recorded frame does not decode ({exc})", keep)
         return
-    generation_s = ns_to_s(stamp_ns(msg.generation_stamp))
-    kind = frame.message_type
-    if kind is MessageType.RSM:
-        mine: bytes | None = cores.mec.object_list_frame(generation_s)
-    elif kind is MessageType.SPEED_PLAN:
-        mine = cores.plans.speed_plan_frame(generation_s)
-    elif kind is MessageType.MAP and cores.map_server is not None:
-        mine = cores.map_frame(stamp_ns(msg.generation_stamp))
-    elif kind is MessageType.SPAT and cores.spat is not None:
-        mine = cores.spat.frame(generation_s)
-        if cores.plans.planner is not None and cores.spat.last_spat is not None:
-            cores.plans.planner.on_spat(cores.spat.last_spat)  # the MEC plans on its own SPaT
-    else:
+    task = _TASK_OF.get(frame.message_type)
+    if task is None or not sides.sends(task):
         return  # a kind this run's MEC does not send (a foreign or corrupted frame)
-    name = kind.name
+    mine = sides.mec_frame(task, stamp_ns(msg.generation_stamp))
+    name = frame.message_type.name
     result.add(f"/mec/v2x_out ({name})")
     if mine != recorded:
         size = "none" if mine is None else f"{len(mine)} bytes"

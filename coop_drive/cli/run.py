@@ -10,9 +10,9 @@ from coop_drive import __version__
 from coop_drive.bag.recorder import RunRecorder, bag_config
 from coop_drive.cli.output import atomic_output_dir, check_output_dir
 from coop_drive.eval.metrics import RunMetrics, write_metrics
+from coop_drive.harness.run import run_scenario
 from coop_drive.hdmap.parser import traffic_light_count
 from coop_drive.link.profiles import load_profile
-from coop_drive.runtime.inprocess import run_scenario
 from coop_drive.scenario import Scenario, ScenarioError, Split, load_scenario
 from coop_drive.scenario.model import AutomationLevel, EgoDriver, Fault, LinkSpec, MapSource
 from coop_drive.world.sumo_backend import SumoWorld

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from coop_drive.cli.run import add_run_arguments, scenario_from_args, validate_run_arguments
 from coop_drive.eval.metrics import RunMetrics
-from coop_drive.runtime.inprocess import run_scenario
+from coop_drive.harness.run import run_scenario
 from coop_drive.scenario import Scenario, Split
 from coop_drive.scenario.model import EgoDriver
 from coop_drive.world.sumo_backend import SumoWorld

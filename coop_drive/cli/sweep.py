@@ -11,7 +11,7 @@ from pathlib import Path
 from coop_drive.cli.output import atomic_output_dir
 from coop_drive.cli.run import scenario_from_args
 from coop_drive.eval.metrics import RunMetrics
-from coop_drive.runtime.inprocess import run_scenario
+from coop_drive.harness.run import run_scenario
 from coop_drive.scenario import Split
 from coop_drive.scenario.model import SPLIT_NAMES
 from coop_drive.world.sumo_backend import SumoWorld

@@ -29,7 +29,6 @@ from coop_drive.scenario.model import EgoSpec, Scenario
 from coop_drive.v2x.messages import Bsm, Spat, SpeedPlan, SpeedPlanPoint
 
 PLAN_STEP_S = 0.1
-PLAN_PERIOD_S = 0.1  # the MEC's planning rate in the planning splits
 MEC_PLAN_HORIZON_S = 5.0  # the speed plan's horizon
 SELF_GATE_M = 3.0  # a roadside track this close to the BSM-predicted ego is the ego
 

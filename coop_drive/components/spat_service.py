@@ -23,7 +23,6 @@ from coop_drive.v2x.messages import IntersectionState, MovementPhaseState, Movem
 from coop_drive.world.signals import TimingPlan
 
 EVENTS_PER_GROUP = 4  # current + 3 following: always reaches the green after the next one
-SPAT_RATE_HZ = 10.0
 
 _PHASE_STATE = {
     "G": MovementPhaseState.PROTECTED_MOVEMENT_ALLOWED, "g": MovementPhaseState.PERMISSIVE_MOVEMENT_ALLOWED,

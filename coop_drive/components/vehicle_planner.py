@@ -30,8 +30,6 @@ from coop_drive.v2x.asn1_codec import decode_speed_plan, encode_bsm
 from coop_drive.v2x.frame import MessageType, V2XDecodeError, V2XFrame, decode_frame, encode_frame
 from coop_drive.v2x.messages import Bsm
 
-BSM_PERIOD_S = 0.1  # the vehicle's BSM rate, 10 Hz (SAE J2945/1)
-
 
 @dataclass(frozen=True)
 class VehicleCommand:

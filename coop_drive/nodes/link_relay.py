@@ -5,7 +5,7 @@ simulation time.
 header stamp) gets its due time from ``LinkDirection.transmit`` — the same model, seed stream and
 configuration as the in-process runtime — and is published on ``/vehicle/v2x_in`` at the first step at or
 after its due time, stamped with the due time. The frames of one step (from the MEC perception, planner and
-map service) are sent in the in-process order (``downlink_order``), so the link draws the same numbers.
+map service) are sent in the in-process order (``harness.order.DownlinkOrder``), so the link draws the same numbers.
 
 ``direction: uplink`` (node ``/link_relay_uplink``): ``/vehicle/v2x_out`` (BSMs) -> ``/mec/v2x_in``. It runs
 after the vehicle's step t and publishes, in that step, every frame due before t + step: the MEC planner
@@ -22,9 +22,9 @@ from itertools import count
 from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
 
 from coop_drive.bag.messages import T_V2X, frame_bytes, stamp_ns
+from coop_drive.harness.order import DownlinkOrder
 from coop_drive.link.model import LinkDirection
 from coop_drive.nodes.base import SteppedNode, run_node
-from coop_drive.nodes.downlink_order import DownlinkOrder
 from coop_drive.nodes.topology import LINK, UPLINK, runs, upstream_of
 from coop_drive.rng import stream
 from coop_drive.units import s_to_ns

@@ -14,7 +14,7 @@ from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untype
 
 from coop_drive.bag.messages import T_OBJECT_LIST, T_SCAN, T_V2X, detections_from_msg, scan_time_ns
 from coop_drive.components.mec import MecCore
-from coop_drive.components.mec_planner import PLAN_PERIOD_S
+from coop_drive.harness.order import PLAN_PERIOD_S
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.topology import MEC, runs, upstream_of
 from coop_drive.units import ns_to_s, s_to_ns

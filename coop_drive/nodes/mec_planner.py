@@ -28,8 +28,9 @@ from coop_drive.bag.messages import (
     stamp_ns,
 )
 from coop_drive.components.mec import MecCore
-from coop_drive.components.mec_planner import PLAN_PERIOD_S, MecPlanner, mec_planner_for
-from coop_drive.components.spat_service import SPAT_RATE_HZ, SpatService
+from coop_drive.components.mec_planner import MecPlanner, mec_planner_for
+from coop_drive.components.spat_service import SpatService
+from coop_drive.harness.order import PLAN_PERIOD_S, SPAT_RATE_HZ
 from coop_drive.hdmap.service import signal_map_service
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.stepping import Periodic

@@ -29,8 +29,8 @@ from coop_drive.bag.messages import (
     stamp_ns,
 )
 from coop_drive.bag.recorder import BagRecorder
+from coop_drive.harness.order import DownlinkOrder
 from coop_drive.nodes.base import SteppedNode, run_node
-from coop_drive.nodes.downlink_order import DownlinkOrder
 from coop_drive.nodes.topology import RECORDER, upstream_of
 
 # Written in this order within a step (the in-process runtime's event order).

@@ -37,12 +37,12 @@ from coop_drive.bag.recorder import bag_config
 from coop_drive.eval.driving_metrics import DrivingRecorder
 from coop_drive.eval.metrics import MetricsRecorder, V2xRecorder, write_metrics
 from coop_drive.eval.perception_metrics import PerceptionRecorder
+from coop_drive.harness.scheduler import EventScheduler
 from coop_drive.launching.runner import EXIT_STARTUP_FAILED
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.support import unsupported
 from coop_drive.nodes.topology import BRIDGE, RECORDER, stack_nodes, upstream_of
 from coop_drive.rng import stream
-from coop_drive.runtime.scheduler import EventScheduler
 from coop_drive.scenario import Split
 from coop_drive.scenario.model import ActorSpec
 from coop_drive.sensors.object_sensor import ObjectSensor

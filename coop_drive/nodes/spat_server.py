@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from coop_drive.bag.messages import T_STRING, T_V2X
-from coop_drive.components.spat_service import SPAT_RATE_HZ, SpatService
+from coop_drive.components.spat_service import SpatService
+from coop_drive.harness.order import SPAT_RATE_HZ
 from coop_drive.hdmap.parser import load_map
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.stepping import Periodic

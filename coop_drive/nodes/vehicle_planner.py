@@ -33,7 +33,8 @@ from coop_drive.bag.messages import (
     stamp_ns,
 )
 from coop_drive.components.vehicle_perception import VehiclePicture
-from coop_drive.components.vehicle_planner import BSM_PERIOD_S, VehiclePlannerCore, vehicle_planner_for
+from coop_drive.components.vehicle_planner import VehiclePlannerCore, vehicle_planner_for
+from coop_drive.harness.order import BSM_PERIOD_S
 from coop_drive.hdmap.service import signal_map_service
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.topology import VEHICLE_PLANNER, upstream_of

@@ -59,7 +59,7 @@ def test_route_path_from_map_messages_matches_sumos_route():
 
 @pytest.mark.closed_loop
 def test_occluded_intersection_passes_with_the_map_from_the_mec():
-    from coop_drive.runtime.inprocess import run_scenario
+    from coop_drive.harness.run import run_scenario
     from coop_drive.world.sumo_backend import SumoWorld
 
     base = load_scenario(SCENARIO).with_overrides(split=Split.EDGE)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from coop_drive.harness.run import run_scenario
 from coop_drive.link.profiles import load_profile
-from coop_drive.runtime.inprocess import run_scenario
 from coop_drive.scenario import Split, load_scenario
 from coop_drive.scenario.model import AutomationLevel, Fault, FaultKind, LinkSpec
 from coop_drive.world.sumo_backend import SumoWorld

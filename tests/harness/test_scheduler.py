@@ -1,6 +1,6 @@
 import pytest
 
-from coop_drive.runtime.scheduler import EventScheduler
+from coop_drive.harness.scheduler import EventScheduler
 
 
 def test_events_run_in_time_priority_insertion_order():

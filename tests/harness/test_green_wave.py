@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from coop_drive.runtime.inprocess import run_scenario
+from coop_drive.harness.run import run_scenario
 from coop_drive.scenario import Split, load_scenario
 from coop_drive.scenario.model import EgoDriver
 from coop_drive.world.sumo_backend import SumoWorld
