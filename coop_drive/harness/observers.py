@@ -32,6 +32,25 @@ class WorldView:
     arrived: bool
 
 
+@dataclass(frozen=True)
+class VehicleStatus:
+    """The car's own account of a run (its automation level's interventions, its supervisor, its reception)."""
+
+    warnings_issued: int = 0
+    takeover_requested_s: float | None = None
+    minimal_risk_s: float | None = None
+    v2x_degraded_s: float | None = None  # when the supervisor first found the V2X information stale
+    plan_cycles_followed: int = 0
+    frames_rejected: int = 0
+
+    @classmethod
+    def of(cls, vehicle: VehicleSide) -> VehicleStatus:
+        planner = vehicle.planner
+        return cls(planner.automation.warnings_issued, planner.automation.takeover_requested_at_s,
+                   planner.automation.minimal_risk_at_s, planner.supervisor.first_degraded_s,
+                   planner.plan_cycles_followed, vehicle.reception.frames_rejected)
+
+
 class RunObserver:
     """The events of a run; every method does nothing unless overridden."""
 
@@ -109,17 +128,17 @@ class MetricsObserver(RunObserver):
             self.driving.on_advice(own.speed_mps, signals.last_advice_mps)
         self.scored.on_picture(time_s, states, vehicle.planner.last_picture)
 
-    def finish(self, end_s: float, vehicle: VehicleSide) -> RunMetrics:
+    def finish(self, end_s: float, vehicle: VehicleStatus) -> RunMetrics:
         """The run's metrics, at its end."""
-        m, planner = self.metrics, vehicle.planner
+        m = self.metrics
         m.sim_time_s = end_s - self.start_s
-        m.v2x_frames_rejected = vehicle.reception.frames_rejected
+        m.v2x_frames_rejected = vehicle.frames_rejected
         self.v2x.fill(m)
-        m.warnings_issued = planner.automation.warnings_issued
-        m.takeover_requested_s = planner.automation.takeover_requested_at_s
-        m.minimal_risk_s = planner.automation.minimal_risk_at_s
-        m.v2x_degraded_s = planner.supervisor.first_degraded_s
-        m.plan_cycles_followed = planner.plan_cycles_followed
+        m.warnings_issued = vehicle.warnings_issued
+        m.takeover_requested_s = vehicle.takeover_requested_s
+        m.minimal_risk_s = vehicle.minimal_risk_s
+        m.v2x_degraded_s = vehicle.v2x_degraded_s
+        m.plan_cycles_followed = vehicle.plan_cycles_followed
         self.driving.fill(m)
         self.scored.fill(m)
         return m

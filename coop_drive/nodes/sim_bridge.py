@@ -1,10 +1,10 @@
-"""The simulator bridge: owns the world (SUMO) and the sensor models, publishes /clock, ground truth, the ego's
-odometry and sensor scans, and advances the world only after the stack has reported the step (synchronous
+"""The simulator bridge: the ROS adapter of the harness's world loop (``harness/world.py``) and metric recorders
+(``harness/observers.py``). It owns the world (SUMO) and the sensor models, publishes /clock, ground truth, the
+ego's odometry and sensor scans, and advances the world only after the stack has reported the step (synchronous
 stepping). Writes metrics.json at the end of the run.
 
-Order inside one step, as in the in-process runtime: world tick, ground truth, sensors (every scan due in
-[t, t + step)), then the stack (MEC publication, link deliveries due by t, vehicle planning), then the
-vehicle's speed command is applied and the world ticks again.
+One step follows ``harness/order.py``: the world (tick, ground truth), the scans due in [t, t + step), then the
+stack's publications, deliveries and plan; the speed command is applied and the world ticks again.
 """
 
 from __future__ import annotations
@@ -34,21 +34,18 @@ from coop_drive.bag.messages import (
     stamp_ns,
 )
 from coop_drive.bag.recorder import bag_config
-from coop_drive.eval.driving_metrics import DrivingRecorder
-from coop_drive.eval.metrics import MetricsRecorder, V2xRecorder, write_metrics
+from coop_drive.eval.metrics import write_metrics
 from coop_drive.eval.perception_metrics import PerceptionRecorder
+from coop_drive.harness.observers import MetricsObserver, VehicleStatus, WorldView
+from coop_drive.harness.order import PeriodicTask
 from coop_drive.harness.scheduler import EventScheduler
+from coop_drive.harness.world import WorldLoop
 from coop_drive.launching.runner import EXIT_STARTUP_FAILED
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.support import unsupported
 from coop_drive.nodes.topology import BRIDGE, RECORDER, stack_nodes, upstream_of
-from coop_drive.rng import stream
-from coop_drive.scenario import Split
-from coop_drive.scenario.model import ActorSpec
-from coop_drive.sensors.object_sensor import ObjectSensor
-from coop_drive.units import s_to_ns
+from coop_drive.units import ns_to_s, s_to_ns
 from coop_drive.v2x.frame import MessageType
-from coop_drive.world.collision import ego_collisions
 from coop_drive.world.signals import NextSignal, next_signal_to_json, plans_to_json
 from coop_drive.world.sumo_backend import SumoWorld
 
@@ -99,8 +96,8 @@ class SimBridge(SteppedNode):
         self.t_up_delivered = self.add_input("mec/v2x_in", T_V2X, best_effort=True)
         self.begin(upstream_of(BRIDGE, sc))
 
-        self.world = SumoWorld()
-        self.world.start(sc)
+        self.loop = WorldLoop(sc, SumoWorld())
+        self.world = self.loop.world
         refusal = unsupported(sc)
         if refusal is not None:  # ros2 launch: coop-drive launch refuses before starting anything
             self.get_logger().error(refusal)
@@ -108,32 +105,22 @@ class SimBridge(SteppedNode):
             self.world.close()
             return
         self.ego_id = sc.ego.actor_id
-        buildings = self.world.buildings()
-        self.signal_plans = self.world.signal_plans()
-        self.route = self.world.ego_route_path()
-        self.metrics_recorder = MetricsRecorder(self.ego_id)
-        self.metrics = self.metrics_recorder.metrics
-        self.perception = PerceptionRecorder(self.ego_id, self.route, sc.ego.width_m)
-        self.v2x = V2xRecorder()
-        self.driving = DrivingRecorder()
+        self.signal_plans = self.loop.signal_plans
+        self.route = self.loop.route
+        self.start_ns, self.step_ns = self.loop.start_ns, s_to_ns(sc.step_s)
+        self.end_ns = self.start_ns + s_to_ns(sc.duration_s)
+        self.recorders = MetricsObserver(sc, PerceptionRecorder(self.ego_id, self.route, sc.ego.width_m),
+                                         ns_to_s(self.start_ns))
+        self.metrics = self.recorders.metrics
         self.next_signal: NextSignal | None = None  # signalised maps: the ego's next signal (ground truth)
         self.vehicle_status: dict[str, Any] = {}
-        self.reception_status: dict[str, Any] = {}  # stops, stopped time, fuel, jerk (the ego's ground truth)
-        self.start_ns, self.step_ns = s_to_ns(self.world.time_s), s_to_ns(sc.step_s)
-        self.end_ns = self.start_ns + s_to_ns(sc.duration_s)
-        self.pending: list[ActorSpec] = list(sc.actors)
-        # Sensor scans on the in-process runtime's scheduler, so that scans due at one instant run in its order.
+        self.reception_status: dict[str, Any] = {}
+        # Sensor scans on a scheduler of their own, in the step's order (harness/order.py)
         self.sensor_events = EventScheduler()
         self.sensor_events.now_ns = self.start_ns
-        sides = [("vehicle", "onboard/", sc.onboard_sensors)]
-        if sc.split is not Split.ONBOARD:
-            sides.append(("mec", "roadside/", sc.roadside_sensors))
-        for side, prefix, specs in sides:
-            for spec in specs:
-                sensor = ObjectSensor(spec, buildings, stream(sc.seed, prefix + spec.sensor_id))
-                self.sensor_events.every(self.start_ns, s_to_ns(1.0 / spec.rate_hz), 0,
-                                         partial(self._scan, side, sensor))
-        self.states = self.world.actor_states()
+        for task in self.loop.scans():
+            self.sensor_events.every(self.start_ns, task.period_ns, 0, partial(self._scan, task))
+        self.states = self.loop.states
         self._first = True
         self.get_logger().info(f"{sc.name}: split {sc.split.value}; waiting for {sorted(self._required)}")
 
@@ -148,8 +135,8 @@ class SimBridge(SteppedNode):
                 self._first = False
                 self.get_logger().info(f"all nodes up after {time.monotonic() - self._t0_wall:.1f} s; running")
                 self._first_step_wall = time.monotonic()
-                self._observe()
-                self._spawn_due()
+                self._observed(self.loop.observe())
+                self.loop.spawn_due()
                 self._emit_step(first=True)
 
     def _startup_failure(self, now: float) -> str | None:
@@ -181,28 +168,9 @@ class SimBridge(SteppedNode):
             self._finish(aborted=True)
 
     # --- one step ----------------------------------------------------------------------------
-    def _observe(self) -> None:
-        w = self.world
-        self.states = w.actor_states()
-        time_s = w.time_s
-        self.metrics_recorder.on_step(time_s, self.states, ego_collisions(self.states, self.ego_id))
-        ego = self.states.get(self.ego_id)
-        if ego is not None:
-            self.driving.on_step(time_s, ego.speed_mps, w.ego_fuel_rate_mgps())
-        if self.signal_plans:
-            self.next_signal = w.ego_next_signal()
-            self.driving.on_signal(self.next_signal)
-        self.perception.on_truth(time_s, self.states)
-        if w.ego_arrived() and self.metrics.ego_travel_time_s is None:
-            self.metrics.ego_travel_time_s = time_s - self.start_ns / 1e9
-
-    def _spawn_due(self) -> None:
-        travelled = self.world.ego_travelled_m()
-        for spec in list(self.pending):
-            if (spec.depart_time_s is not None and self.world.time_s >= spec.depart_time_s) or (
-                    spec.trigger_ego_travelled_m is not None and travelled >= spec.trigger_ego_travelled_m):
-                self.world.spawn_actor(spec)
-                self.pending.remove(spec)
+    def _observed(self, view: WorldView) -> None:
+        self.states, self.next_signal = self.loop.states, view.next_signal
+        self.recorders.on_world(view)
 
     def _publish_world(self, t: int) -> None:
         self.publish(self.t_clock, self.msgs.clock(t))
@@ -228,38 +196,37 @@ class SimBridge(SteppedNode):
         self.sensor_events.run_until(min(t + self.step_ns - 1, self.end_ns))  # scans due in [t, t + step)
         self.report_step(t)
 
-    def _scan(self, side: str, sensor: ObjectSensor, scan_ns: int) -> None:
-        detections = sensor.sense(self.world.time_s, self.ego_id if side == "vehicle" else None, self.states)
+    def _scan(self, task: PeriodicTask, scan_ns: int) -> None:
+        side, sensor_id, detections = self.loop.scan(task)
         topic = self.t_onboard if side == "vehicle" else self.t_roadside
-        self.publish(topic, self.msgs.detections(s_to_ns(self.world.time_s), sensor.spec.sensor_id, detections,
-                                                 scan_ns))
+        self.publish(topic, self.msgs.detections(s_to_ns(self.loop.time_s), sensor_id, detections, scan_ns))
 
     def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
         """The stack has finished step ``stamp``: account V2X, apply the command, tick, publish the next step."""
         for data in messages[self.t_sent]:
             self.metrics.v2x_frames_sent += 1
             if _object_list(self.msgs.deserialize(data, T_V2X)):  # plans and MAPs: not in the latency/AoI stats
-                self.v2x.frames_sent += 1
+                self.recorders.v2x.frames_sent += 1
         for data in messages[self.t_delivered]:
             msg = self.msgs.deserialize(data, T_V2X)
             self.metrics.v2x_frames_delivered += 1
             if _object_list(msg):
-                self.v2x.on_delivered(stamp_ns(msg.header.stamp), stamp_ns(msg.generation_stamp),
+                self.recorders.v2x.on_delivered(stamp_ns(msg.header.stamp), stamp_ns(msg.generation_stamp),
                                       len(frame_bytes(msg)))
         self.metrics.v2x_uplink_frames_sent += len(messages[self.t_up_sent])
         for data in messages[self.t_up_delivered]:  # the uplink relay delivers up to t + step; the run ends at end
             if stamp_ns(self.msgs.deserialize(data, T_V2X).header.stamp) <= self.end_ns:
                 self.metrics.v2x_uplink_frames_delivered += 1
-        self.v2x.frames_in_flight = 0
-        self.v2x.on_plan(stamp)
+        self.recorders.v2x.frames_in_flight = 0
+        self.recorders.v2x.on_plan(stamp)
         for data in messages[self.t_picture]:  # the fused picture the vehicle planned on at this step
             picture = estimates_from_msg(self.msgs.deserialize(data, T_OBJECT_LIST))
-            self.perception.on_picture(self.world.time_s, self.states, picture)
+            self.recorders.scored.on_picture(self.world.time_s, self.states, picture)
         ego = self.states.get(self.ego_id)
         for data in messages[self.t_planner_status]:  # with this step's command
             self.vehicle_status = json.loads(self.msgs.deserialize(data, T_STRING).data)
             if ego is not None:  # the GLOSA advice in force at t and the speed at t (None: no advice)
-                self.driving.on_advice(ego.speed_mps, self.vehicle_status.get("advice_mps"))
+                self.recorders.driving.on_advice(ego.speed_mps, self.vehicle_status.get("advice_mps"))
         for data in messages[self.t_perception_status]:
             self.reception_status = json.loads(self.msgs.deserialize(data, T_STRING).data)
         for data in messages[self.t_cmd]:
@@ -269,9 +236,7 @@ class SimBridge(SteppedNode):
         if next_ns > self.end_ns:
             self._final(stamp)
             return
-        self.world.tick()
-        self._observe()
-        self._spawn_due()
+        self._observed(self.loop.step())
         if self.metrics.collision or self.world.ego_arrived():
             self._final(s_to_ns(self.world.time_s), publish_world=True)
             return
@@ -284,17 +249,12 @@ class SimBridge(SteppedNode):
         self._finish(aborted=False)
 
     def _finish(self, aborted: bool) -> None:
-        m = self.metrics
-        m.sim_time_s = self.world.time_s - self.start_ns / 1e9
-        self.v2x.fill(m)
-        self.perception.fill(m)
-        self.driving.fill(m)
         vs = self.vehicle_status  # the vehicle planner's state after its last plan
-        if vs:
-            m.warnings_issued, m.plan_cycles_followed = int(vs["warnings_issued"]), int(vs["plan_cycles_followed"])
-            m.takeover_requested_s, m.minimal_risk_s = vs["takeover_requested_s"], vs["minimal_risk_s"]
-            m.v2x_degraded_s = vs["v2x_degraded_s"]
-        m.v2x_frames_rejected = int(vs.get("frames_rejected", 0)) + int(self.reception_status.get("frames_rejected", 0))
+        rejected = int(vs.get("frames_rejected", 0)) + int(self.reception_status.get("frames_rejected", 0))
+        status = VehicleStatus(frames_rejected=rejected) if not vs else VehicleStatus(
+            int(vs["warnings_issued"]), vs["takeover_requested_s"], vs["minimal_risk_s"], vs["v2x_degraded_s"],
+            int(vs["plan_cycles_followed"]), rejected)
+        m = self.recorders.finish(self.world.time_s, status)
         m.wall_time_s = time.monotonic() - (self._first_step_wall or self._t0_wall)  # start-up excluded
         self.world.close()
         if self._out:
