@@ -105,17 +105,30 @@ def periodic_tasks(scenario: Scenario, spat: bool) -> tuple[PeriodicTask, ...]:
     return tuple(tasks)
 
 
-class DownlinkOrder:
-    """For runtimes whose MEC publications arrive unordered (the ROS link relay and recorder): the sort key that
-    puts one instant's downlink frames back in the harness's order — (send time, previous firing of the
-    publication, its rank in ``periodic_tasks``)."""
+class TaskOrder:
+    """The scheduler's rule as a sort key, for runtimes whose tasks' outputs arrive unordered (the ROS link relay
+    and recorder: the MEC nodes' frames; the ROS MEC planner: its plans and the SPaT it plans on):
+    (time, phase, previous firing of the task, its rank in ``periodic_tasks``). Exact for periodic tasks that
+    started together at the run's start, as all of ours do within a phase."""
 
     def __init__(self, scenario: Scenario, start_ns: int) -> None:
         self.start_ns = start_ns
-        self.periods_ns = {int(_MESSAGES[task]): publication_period_ns(scenario, task) for task in DOWNLINK}
-        self.ranks = {int(_MESSAGES[task]): rank for rank, task in enumerate(DOWNLINK)}
+        every = periodic_tasks(scenario, spat=True)
+        self.periods_ns = {(t.task, t.sensor_id): t.period_ns for t in every}
+        self.ranks = {(t.task, t.sensor_id): rank for rank, t in enumerate(every)}
 
-    def key(self, send_ns: int, message_type: int) -> tuple[int, int, int]:
-        period = self.periods_ns.get(message_type)
-        previous = send_ns - period if period is not None and send_ns > self.start_ns else -1
-        return send_ns, previous, self.ranks.get(message_type, len(self.ranks))
+    def key(self, task: Task, time_ns: int, sensor_id: str | None = None) -> tuple[int, int, int, int]:
+        """The sort key of ``task`` (a scan: of sensor ``sensor_id``) firing at time_ns."""
+        period = self.periods_ns.get((task, sensor_id))
+        previous = time_ns - period if period is not None and time_ns > self.start_ns else -1
+        return time_ns, int(task.phase), previous, self.ranks.get((task, sensor_id), len(self.ranks))
+
+    def frame_key(self, send_ns: int, message_type: int) -> tuple[int, int, int, int]:
+        """The key of a V2X frame sent at send_ns (unknown kinds last at their instant)."""
+        task = _TASK_OF_MESSAGE.get(message_type)
+        if task is None:
+            return send_ns, int(Phase.PUBLISH), -1, len(self.ranks)
+        return self.key(task, send_ns)
+
+
+_TASK_OF_MESSAGE = {int(message): task for task, message in _MESSAGES.items()}

@@ -2,10 +2,10 @@
 simulation time.
 
 ``direction: downlink`` (node ``/link_relay``): a frame received on ``/mec/v2x_out`` at send time t (its
-header stamp) gets its due time from ``LinkDirection.transmit`` — the same model, seed stream and
-configuration as the in-process runtime — and is published on ``/vehicle/v2x_in`` at the first step at or
+header stamp) goes through the harness's link (``harness/link.py`` ``DuplexLink``) — the same model, seed
+stream and configuration as the in-process runtime — and is published on ``/vehicle/v2x_in`` at the first step at or
 after its due time, stamped with the due time. The frames of one step (from the MEC perception, planner and
-map service) are sent in the in-process order (``harness.order.DownlinkOrder``), so the link draws the same numbers.
+map service) are sent in the in-process order (``harness.order.TaskOrder``), so the link draws the same numbers.
 
 ``direction: uplink`` (node ``/link_relay_uplink``): ``/vehicle/v2x_out`` (BSMs) -> ``/mec/v2x_in``. It runs
 after the vehicle's step t and publishes, in that step, every frame due before t + step: the MEC planner
@@ -15,18 +15,15 @@ Best-effort QoS.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Mapping, Sequence
-from itertools import count
 
 from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
 
 from coop_drive.bag.messages import T_V2X, frame_bytes, stamp_ns
-from coop_drive.harness.order import DownlinkOrder
-from coop_drive.link.model import LinkDirection
+from coop_drive.harness.link import Direction, DuplexLink
+from coop_drive.harness.order import TaskOrder
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.topology import LINK, UPLINK, runs, upstream_of
-from coop_drive.rng import stream
 from coop_drive.units import s_to_ns
 
 TOPICS = {"downlink": ("/mec/v2x_out", "/vehicle/v2x_in"), "uplink": ("/vehicle/v2x_out", "/mec/v2x_in")}
@@ -45,12 +42,11 @@ class LinkRelay(SteppedNode):
         src, dst = TOPICS[self.direction]
         self.t_in = self.add_input(src, T_V2X, best_effort=True)
         self.t_out = self.add_output(dst, T_V2X, best_effort=True)
-        self.link = LinkDirection(self.direction, sc.link.config, stream(sc.seed, "link/" + self.direction))
+        self.link = DuplexLink(sc.link.config, sc.seed)  # this relay uses one of its directions
+        self.way = Direction.UP if self.direction == "uplink" else Direction.DOWN
         self.step_ns, self.duration_ns = s_to_ns(sc.step_s), s_to_ns(sc.duration_s)
         self.end_ns: int | None = None
-        self.order: DownlinkOrder | None = None
-        self._held: list[tuple[int, int, bytes]] = []  # (due ns, arrival order, frame)
-        self._order = count()
+        self.order: TaskOrder | None = None
         me = UPLINK if self.direction == "uplink" else LINK
         if not runs(me, sc):
             self.get_logger().info(f"split {sc.split.value}: no link; exiting")
@@ -64,19 +60,15 @@ class LinkRelay(SteppedNode):
         frames = [self.msgs.deserialize(data, T_V2X) for data in messages[self.t_in]]
         if self.direction == "downlink":  # several MEC nodes: back into the in-process sending order
             if self.order is None:
-                self.order = DownlinkOrder(self.scenario, stamp)
+                self.order = TaskOrder(self.scenario, stamp)
             order = self.order
-            frames.sort(key=lambda m: order.key(stamp_ns(m.header.stamp), int(m.message_type)))
+            frames.sort(key=lambda m: order.frame_key(stamp_ns(m.header.stamp), int(m.message_type)))
         for msg in frames:
-            sent = self.link.send(stamp_ns(msg.header.stamp), frame_bytes(msg))  # may corrupt the bytes
-            if sent is not None:
-                due_ns, arrived = sent
-                heapq.heappush(self._held, (due_ns, next(self._order), arrived))
+            self.link.send(self.way, stamp_ns(msg.header.stamp), frame_bytes(msg))  # may corrupt the bytes
         # downlink: deliveries due by t (before the vehicle plans at t); uplink: due before t + step
         horizon = stamp if self.direction == "downlink" else min(stamp + self.step_ns - 1, self.end_ns)
-        while self._held and self._held[0][0] <= horizon:
-            due_ns, _, frame = heapq.heappop(self._held)
-            self.publish(self.t_out, self.msgs.v2x_frame(due_ns, frame))
+        for delivery in self.link.due(horizon):
+            self.publish(self.t_out, self.msgs.v2x_frame(delivery.due_ns, delivery.frame))
         self.report_step(stamp)
 
 

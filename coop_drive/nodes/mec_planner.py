@@ -9,13 +9,14 @@ The uplink relay reports step t after the vehicle's step t; what it delivered be
 input to step t + step (a lagged upstream), which is what the in-process planner at t + step has received.
 
 On a signalised map the planner plans on the MEC's own SPaT (as in-process): the same SPaT the SPaT service
-sends, computed here from the same signal plans at the same 10 Hz instants; at an instant with both, the plan
-comes first and uses the SPaT of the instant before, as the in-process scheduler orders them.
+sends, computed here from the same signal plans at the same 10 Hz instants, taken in the step's order
+(``harness.order.TaskOrder``: at an instant with both, the plan comes first and uses the SPaT before it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from coop_drive.bag.messages import (
     T_OBJECT_LIST,
@@ -30,11 +31,12 @@ from coop_drive.bag.messages import (
 from coop_drive.components.mec import MecCore
 from coop_drive.components.mec_planner import MecPlanner, mec_planner_for
 from coop_drive.components.spat_service import SpatService
-from coop_drive.harness.order import PLAN_PERIOD_S, SPAT_RATE_HZ
+from coop_drive.harness.order import PLAN_PERIOD_S, SPAT_RATE_HZ, Task, TaskOrder
 from coop_drive.hdmap.service import signal_map_service
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.stepping import Periodic
 from coop_drive.nodes.topology import PLANNER, lagged_upstream, runs, upstream_of
+from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.units import ns_to_s, s_to_ns
 from coop_drive.v2x.asn1_codec import encode_speed_plan
 from coop_drive.v2x.frame import MessageType, V2XFrame, encode_frame
@@ -52,6 +54,7 @@ class MecPlannerNode(SteppedNode):
         self.spat: SpatService | None = None  # signalised maps: the MEC's own SPaT, for its planner
         self.spat_instants = Periodic(s_to_ns(1.0 / SPAT_RATE_HZ))
         self.sequence = 0
+        self.order: TaskOrder | None = None
         self.t_route = self.add_input("/run/route", T_PATH)
         self.t_plans = self.add_input("/run/signal_plans", T_STRING)
         self.t_tracks = self.add_input("tracks", T_OBJECT_LIST)
@@ -82,11 +85,10 @@ class MecPlannerNode(SteppedNode):
             raise RuntimeError("no signal plans received before the first step")
         return self.core.planner
 
-    def _take_spat(self, end_ns: int, first_ns: int, time_s: float, planner: MecPlanner) -> None:
-        """The MEC's SPaT of the instants before end_ns (world time time_s) goes to its planner's signal driving."""
-        for _ in self.spat_instants.due_before(end_ns, first_ns):
-            if self.spat is not None and self.spat.groups and self.scenario.mec_alive(time_s):
-                planner.on_spat(self.spat.spat(time_s))
+    def _take_spat(self, time_s: float, planner: MecPlanner) -> None:
+        """The MEC's SPaT at one instant (world time time_s) goes to its planner's signal driving."""
+        if self.spat is not None and self.spat.groups and self.scenario.mec_alive(time_s):
+            planner.on_spat(self.spat.spat(time_s))
 
     def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
         planner = self._start(messages)
@@ -96,18 +98,27 @@ class MecPlannerNode(SteppedNode):
             for data in messages[self.t_uplink]:  # delivered in [t - step, t) (the planner's input at t)
                 core.on_uplink(frame_bytes(self.msgs.deserialize(data, T_V2X)))
         time_s = ns_to_s(stamp)
-        for data in messages[self.t_tracks]:  # one per planning instant in [t, t + step), in time order
+        order = self.order = self.order or TaskOrder(self.scenario, stamp)
+        # the SPaT instants and the planning instants (one tracks message each) in [t, t + step), in the step's order
+        events: list[tuple[tuple[int, int, int, int], Any]] = [
+            (order.key(Task.SPAT, ns), None) for ns in self.spat_instants.due_before(stamp + self.step_ns, stamp)]
+        for data in messages[self.t_tracks]:
             tracks = self.msgs.deserialize(data, T_OBJECT_LIST)
-            send_ns = stamp_ns(tracks.header.stamp)
-            self._take_spat(send_ns, stamp, time_s, planner)  # the SPaT of earlier instants only
-            plan = planner.plan(time_s, estimates_from_msg(tracks))
-            if plan is not None:
-                frame = V2XFrame(MessageType.SPEED_PLAN, self.source_id, self.sequence, s_to_ns(time_s),
-                                 encode_speed_plan(plan))
-                self.sequence += 1
-                self.publish(self.t_v2x, self.msgs.v2x_frame(send_ns, encode_frame(frame)))
-        self._take_spat(stamp + self.step_ns, stamp, time_s, planner)
+            events.append((order.key(Task.SPEED_PLAN, stamp_ns(tracks.header.stamp)), tracks))
+        for _, tracks in sorted(events, key=lambda event: event[0]):
+            if tracks is None:
+                self._take_spat(time_s, planner)
+            else:
+                self._plan(stamp_ns(tracks.header.stamp), time_s, planner, estimates_from_msg(tracks))
         self.report_step(stamp)
+
+    def _plan(self, send_ns: int, time_s: float, planner: MecPlanner, tracks: list[ObjectEstimate]) -> None:
+        plan = planner.plan(time_s, tracks)
+        if plan is not None:
+            frame = V2XFrame(MessageType.SPEED_PLAN, self.source_id, self.sequence, s_to_ns(time_s),
+                             encode_speed_plan(plan))
+            self.sequence += 1
+            self.publish(self.t_v2x, self.msgs.v2x_frame(send_ns, encode_frame(frame)))
 
 
 def main(args: Sequence[str] | None = None) -> int:

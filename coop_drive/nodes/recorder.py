@@ -29,7 +29,7 @@ from coop_drive.bag.messages import (
     stamp_ns,
 )
 from coop_drive.bag.recorder import BagRecorder
-from coop_drive.harness.order import DownlinkOrder
+from coop_drive.harness.order import TaskOrder
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.topology import RECORDER, upstream_of
 
@@ -62,7 +62,7 @@ class Recorder(SteppedNode):
         self.declare_parameter("bag_dir", "", ParameterDescriptor(
             description="rosbag2 directory to write (replaced if it holds an earlier bag)"))
         sc = self.scenario = self.load_scenario()
-        self.order: DownlinkOrder | None = None
+        self.order: TaskOrder | None = None
         path = Path(str(self.get_parameter("bag_dir").value))
         if not str(path) or str(path) == ".":
             raise ValueError("recorder: parameter 'bag_dir' is required")
@@ -81,13 +81,13 @@ class Recorder(SteppedNode):
         if bag is None:
             return
         if self.order is None:
-            self.order = DownlinkOrder(self.scenario, stamp)
+            self.order = TaskOrder(self.scenario, stamp)
         for topic, msgtype in self.topics:
             items = messages.get(topic, [])
             if topic == "/mec/v2x_out":  # written by several MEC nodes: the in-process order
                 order = self.order
                 msgs = [self.msgs.deserialize(data, T_V2X) for data in items]
-                keys = [order.key(stamp_ns(m.header.stamp), int(m.message_type)) for m in msgs]
+                keys = [order.frame_key(stamp_ns(m.header.stamp), int(m.message_type)) for m in msgs]
                 items = [data for _, data in sorted(zip(keys, items, strict=True), key=lambda kd: kd[0])]
             for data in items:
                 bag.write(topic, msgtype, data, self._log_time(data, msgtype, stamp))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from coop_drive.harness.order import DOWNLINK, DownlinkOrder, Phase, Task, periodic_tasks
+from coop_drive.harness.order import DOWNLINK, Phase, Task, TaskOrder, periodic_tasks
 from coop_drive.scenario import Split, load_scenario
 from coop_drive.scenario.model import MapSource
 from coop_drive.v2x.frame import MessageType
@@ -59,16 +59,35 @@ def test_downlink_tasks_name_their_messages():
     assert Task.BSM.message_type is MessageType.BSM and Task.WORLD_STEP.message_type is None
 
 
-def test_downlink_order_puts_the_longest_waiting_publication_first_then_the_rank():
-    sc = OCCLUDED.with_overrides(split=Split.EDGE_PLANNING)
-    order = DownlinkOrder(sc, start_ns=0)
+def test_task_order_puts_the_longest_waiting_publication_first_then_the_rank():
+    sc = OCCLUDED.with_overrides(split=Split.EDGE_PLANNING, map_source=MapSource.MEC)
+    order = TaskOrder(sc, start_ns=0)
     map_period = round(1e9 / sc.mec_map_rate_hz)
+    assert map_period > 100_000_000
     t = 2 * map_period  # every publication fires
-    keys = {kind: order.key(t, int(kind)) for kind in (MessageType.RSM, MessageType.SPEED_PLAN, MessageType.SPAT,
-                                                       MessageType.MAP)}
-    assert keys[MessageType.MAP][1] == t - map_period  # previous firing
-    assert keys[MessageType.SPEED_PLAN] == (t, t - 100_000_000, 1)
-    assert sorted(keys, key=keys.__getitem__)[0] is (MessageType.MAP if map_period > 100_000_000 else
-                                                     MessageType.RSM)
-    assert order.key(0, int(MessageType.SPAT)) == (0, -1, 2)  # first firings: by rank alone
-    assert order.key(5, 99) == (5, -1, 4)  # an unknown kind goes last
+    keys = {kind: order.frame_key(t, int(kind)) for kind in (MessageType.RSM, MessageType.SPEED_PLAN,
+                                                             MessageType.SPAT, MessageType.MAP)}
+    assert keys[MessageType.MAP][2] == t - map_period  # previous firing
+    assert keys[MessageType.SPEED_PLAN][:3] == (t, int(Phase.PUBLISH), t - 100_000_000)
+    assert sorted(keys, key=keys.__getitem__)[0] is MessageType.MAP  # waited longest
+    assert keys[MessageType.SPEED_PLAN] < keys[MessageType.SPAT]  # same history: registration rank
+    assert order.key(Task.SPEED_PLAN, t) < order.key(Task.SPAT, t) < order.key(Task.SPEED_PLAN, t + 100_000_000)
+    assert order.key(Task.RSM, 0)[2] == -1  # first firings: by rank alone
+    assert order.key(Task.VEHICLE_SCAN, t) < order.key(Task.RSM, t) < order.key(Task.VEHICLE_PLAN, t)  # phases
+    assert order.frame_key(5, 99) == (5, int(Phase.PUBLISH), -1, len(periodic_tasks(sc, spat=True)))  # unknown: last
+
+
+def test_task_order_matches_the_scheduler_at_every_instant():
+    """The key sorts one run's firings exactly as the in-process scheduler runs them."""
+    from coop_drive.harness.scheduler import EventScheduler
+
+    sc = OCCLUDED.with_overrides(split=Split.EDGE_PLANNING, map_source=MapSource.MEC)
+    fired: list[tuple[Task, int, str | None]] = []
+    scheduler = EventScheduler()
+    for task in periodic_tasks(sc, spat=True):
+        scheduler.every(task.first_offset_ns, task.period_ns, task.task.phase,
+                        lambda t, p=task: fired.append((p.task, t, p.sensor_id)))
+    scheduler.run_until(3_000_000_000)
+    order = TaskOrder(sc, start_ns=0)
+    assert sorted(fired, key=lambda f: order.key(*f)) == fired
+    assert len(fired) > 200 and len({f[2] for f in fired}) > 2  # several sensors at several rates
