@@ -127,7 +127,7 @@ def mutmut_settings(config: PackageConfig) -> str:
         "[mutmut]\n"
         "source_paths = coop_drive\n"
         f"only_mutate = {config.package}/*\n"
-        "do_not_mutate = */bench.py\n"
+        "do_not_mutate = */*_bench.py\n"
         f"pytest_add_cli_args_test_selection =\n    {tests}\n"
         "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -m\n    not benchmark and not closed_loop\n"
         "also_copy =\n    maps\n    scenarios\n    config\n    launch\n    docs\n"

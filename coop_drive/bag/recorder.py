@@ -2,7 +2,7 @@
 
 ``BagRecorder`` writes already-serialised CDR (from ``MessageFactory`` or a raw rclpy subscription);
 ``RunRecorder`` is the in-process runtime's hook that turns domain objects into the topics of a run
-(see ``coop_drive.bag.messages``).
+(see ``coop_drive.bag.ros_messages``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from rosbags.rosbag2 import StoragePlugin, Writer
 
-from coop_drive.bag.messages import (
+from coop_drive.bag.ros_messages import (
     T_CLOCK,
     T_OBJECT_LIST,
     T_ODOM,
@@ -31,7 +31,7 @@ from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.sensors.object_sensor import Detection
 from coop_drive.units import s_to_ns
 from coop_drive.world.backend import ActorState
-from coop_drive.world.signals import NextSignal, TimingPlan, next_signal_to_json, plans_to_json
+from coop_drive.world.traffic_lights import NextSignal, TimingPlan, next_signal_to_json, plans_to_json
 
 BAG_VERSION: Literal[9] = 9  # rosbag2 metadata version written (Jazzy/Kilted `ros2 bag info` read it)
 

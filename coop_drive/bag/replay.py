@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coop_drive.bag.messages import (
+from coop_drive.bag.reader import BagReadError, read_messages
+from coop_drive.bag.ros_messages import (
     detections_from_msg,
     frame_bytes,
     object_rows,
@@ -28,7 +29,6 @@ from coop_drive.bag.messages import (
     route_from_msg,
     stamp_ns,
 )
-from coop_drive.bag.reader import BagReadError, read_messages
 from coop_drive.geometry import Polyline
 from coop_drive.harness.order import DOWNLINK, Phase, Task
 from coop_drive.harness.sides import EgoState, MecSide, VehicleSide
@@ -38,7 +38,7 @@ from coop_drive.scenario import Scenario, Split, load_scenario
 from coop_drive.scenario.model import AutomationLevel, Fault, MapSource
 from coop_drive.units import ns_to_s
 from coop_drive.v2x.frame import V2XDecodeError, decode_frame
-from coop_drive.world.signals import next_signal_from_json, plans_from_json
+from coop_drive.world.traffic_lights import next_signal_from_json, plans_from_json
 
 REPO = Path(__file__).resolve().parents[2]
 # Each recorded topic is an input or an output of one phase of the step (harness/order.py).

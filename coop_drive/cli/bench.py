@@ -40,7 +40,7 @@ def _validate_perception(args: argparse.Namespace) -> str | None:
 
 
 def _run_perception(args: argparse.Namespace) -> int:
-    from coop_drive.perception.bench import bench_perception
+    from coop_drive.perception.tracker_bench import bench_perception
 
     print("tracker update + fusion cycle (N tracked objects, N received objects), median over "
           f"{args.cycles} cycles;\nbaseline: bare Kalman predict+update of the same N objects, same process")

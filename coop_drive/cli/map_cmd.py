@@ -63,7 +63,7 @@ def _execute(args: argparse.Namespace) -> int:
     from coop_drive.hdmap.parser import load_map
 
     if getattr(args, "bench_command", None) == "map":
-        from coop_drive.hdmap.bench import format_bench, run_bench
+        from coop_drive.hdmap.map_bench import format_bench, run_bench
 
         print(format_bench(run_bench(args.map, args.single, args.batch, args.seed)))
         return 0

@@ -192,7 +192,7 @@ def validate_bench_ros_arguments(args: argparse.Namespace) -> str | None:
 
 
 def run_bench_ros(args: argparse.Namespace) -> int:
-    from coop_drive.launching.bench import format_report, measure_hop_latency, measure_rtf
+    from coop_drive.launching.ros_bench import format_report, measure_hop_latency, measure_rtf
 
     hops = [measure_hop_latency(args.messages, args.payload_bytes, best_effort) for best_effort in (False, True)]
     rtf = measure_rtf(args.scenario, args.split, REPO / "launch" / "stack.launch.xml")

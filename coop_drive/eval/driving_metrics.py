@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from coop_drive.world.signals import Colour, NextSignal
+from coop_drive.world.traffic_lights import Colour, NextSignal
 
 if TYPE_CHECKING:
     from coop_drive.eval.metrics import RunMetrics

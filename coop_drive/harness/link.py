@@ -12,7 +12,7 @@ import itertools
 from dataclasses import dataclass, field
 from enum import Enum
 
-from coop_drive.link.model import LinkConfig, LinkDirection
+from coop_drive.link.channel import LinkConfig, LinkDirection
 from coop_drive.rng import stream
 
 

@@ -17,7 +17,7 @@ from coop_drive.scenario.model import EgoDriver, Scenario
 from coop_drive.sensors.object_sensor import Detection
 from coop_drive.world.backend import ActorState
 from coop_drive.world.collision import ego_collisions
-from coop_drive.world.signals import NextSignal
+from coop_drive.world.traffic_lights import NextSignal
 
 
 @dataclass(frozen=True)

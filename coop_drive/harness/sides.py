@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from coop_drive.components.mec import MecCore
-from coop_drive.components.mec_planner import mec_planner_for
-from coop_drive.components.spat_service import SpatService
-from coop_drive.components.vehicle_perception import ReceptionStats, VehiclePerceptionCore, VehiclePicture
-from coop_drive.components.vehicle_planner import VehicleCommand, VehiclePlannerCore, vehicle_planner_for
+from coop_drive.cores.offboard_planning import mec_planner_for
+from coop_drive.cores.onboard_perception import ReceptionStats, VehiclePerceptionCore, VehiclePicture
+from coop_drive.cores.onboard_planning import VehicleCommand, VehiclePlannerCore, vehicle_planner_for
+from coop_drive.cores.roadside_perception import MecCore
+from coop_drive.cores.spat_service import SpatService
 from coop_drive.geometry import Polyline
 from coop_drive.harness.order import Task
 from coop_drive.hdmap.map_client import MapServer
@@ -25,7 +25,7 @@ from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.scenario.model import MapSource, Scenario
 from coop_drive.sensors.object_sensor import Detection
 from coop_drive.world.backend import ActorState
-from coop_drive.world.signals import NextSignal, TimingPlan
+from coop_drive.world.traffic_lights import NextSignal, TimingPlan
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@
 
 from coop_drive.hdmap.errors import XodrError
 from coop_drive.hdmap.geo import GeoReference
-from coop_drive.hdmap.model import HdMap, Lane, Signal
+from coop_drive.hdmap.map_model import HdMap, Lane, Signal
 from coop_drive.hdmap.parser import load_map, parse_map
 from coop_drive.hdmap.service import ConflictArea, LaneMatch, MapService, MatchBatch, SignalGroup
 

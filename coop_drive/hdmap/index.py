@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from coop_drive.hdmap.model import Lane
+from coop_drive.hdmap.map_model import Lane
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 
-from coop_drive.hdmap.model import HdMap
+from coop_drive.hdmap.map_model import HdMap
 from coop_drive.units import mps_to_kmh
 
 SIGNAL_NAMES = {"294": "stop line", "206": "stop sign", "205": "yield sign", "306": "priority road",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from coop_drive.hdmap.model import HdMap, Junction, Lane, Road, Signal, SpeedRecord
+from coop_drive.hdmap.map_model import HdMap, Junction, Lane, Road, Signal, SpeedRecord
 from coop_drive.hdmap.service import MapService
 from coop_drive.v2x.frame import MessageType, V2XDecodeError, V2XFrame, encode_frame
 

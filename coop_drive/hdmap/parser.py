@@ -25,7 +25,7 @@ import numpy as np
 
 from coop_drive.hdmap.errors import XodrError
 from coop_drive.hdmap.geo import GeoReference
-from coop_drive.hdmap.model import HdMap, Junction, Lane, Road, Signal, SpeedRecord
+from coop_drive.hdmap.map_model import HdMap, Junction, Lane, Road, Signal, SpeedRecord
 from coop_drive.hdmap.planview import Geometry, Poly3, eval_poly3_records, is_constant, reference_line
 
 CHORD_TOLERANCE_M = 0.01  # max distance between a curved lane centre and its polyline

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from coop_drive.hdmap.index import GridIndex, SegmentTable
-from coop_drive.hdmap.model import HdMap, Lane
+from coop_drive.hdmap.map_model import HdMap, Lane
 from coop_drive.hdmap.parser import load_map, traffic_light_count
 
 FloatArray = NDArray[np.float64]

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from coop_drive.link.channel import LinkConfig
 from coop_drive.link.distributions import (
     ConstantLatency,
     GammaLatency,
@@ -24,7 +25,6 @@ from coop_drive.link.distributions import (
 )
 from coop_drive.link.errors import LinkConfigError
 from coop_drive.link.loss import BernoulliLoss, GilbertElliottLoss, LossModel
-from coop_drive.link.model import LinkConfig
 
 PROFILES_FILE = "link_profiles.yaml"
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coop_drive.link.model import LinkConfig, LinkDirection
+from coop_drive.link.channel import LinkConfig, LinkDirection
 from coop_drive.units import NS_PER_S
 
 

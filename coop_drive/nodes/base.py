@@ -1,6 +1,6 @@
 """What every coop_drive node shares: QoS profiles, the step handshake, scenario parameters, CDR codec.
 
-Messages are built and read with ``rosbags`` (``coop_drive.bag.messages``) and go through rclpy as
+Messages are built and read with ``rosbags`` (``coop_drive.bag.ros_messages``) and go through rclpy as
 serialized CDR (``publish(bytes)``, ``raw=True`` subscriptions): byte-identical to what a bag holds.
 
 The cycle of a node is its step: subscription callbacks only store (``StepInputs``); when the inputs of a step
@@ -24,7 +24,7 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
-from coop_drive.bag.messages import MessageFactory, stamp_ns
+from coop_drive.bag.ros_messages import MessageFactory, stamp_ns
 from coop_drive.bag.typestore import coop_drive_typestore
 from coop_drive.nodes.stepping import ProgressWatch, StartHandshake, StepInputs, StepReport
 from coop_drive.scenario import Scenario, Split, load_scenario

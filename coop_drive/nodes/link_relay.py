@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
 
-from coop_drive.bag.messages import T_V2X, frame_bytes, stamp_ns
+from coop_drive.bag.ros_messages import T_V2X, frame_bytes, stamp_ns
 from coop_drive.harness.link import Direction, DuplexLink
 from coop_drive.harness.order import TaskOrder
 from coop_drive.nodes.base import SteppedNode, run_node

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from coop_drive.bag.messages import T_V2X
+from coop_drive.bag.ros_messages import T_V2X
 from coop_drive.hdmap.map_client import MapServer
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.stepping import Periodic

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
 
-from coop_drive.bag.messages import T_OBJECT_LIST, T_SCAN, T_V2X, detections_from_msg, scan_time_ns
-from coop_drive.components.mec import MecCore
+from coop_drive.bag.ros_messages import T_OBJECT_LIST, T_SCAN, T_V2X, detections_from_msg, scan_time_ns
+from coop_drive.cores.roadside_perception import MecCore
 from coop_drive.harness.order import PLAN_PERIOD_S
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.topology import MEC, runs, upstream_of

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from coop_drive.bag.messages import (
+from coop_drive.bag.ros_messages import (
     T_OBJECT_LIST,
     T_PATH,
     T_STRING,
@@ -28,9 +28,9 @@ from coop_drive.bag.messages import (
     route_from_msg,
     stamp_ns,
 )
-from coop_drive.components.mec import MecCore
-from coop_drive.components.mec_planner import MecPlanner, mec_planner_for
-from coop_drive.components.spat_service import SpatService
+from coop_drive.cores.offboard_planning import MecPlanner, mec_planner_for
+from coop_drive.cores.roadside_perception import MecCore
+from coop_drive.cores.spat_service import SpatService
 from coop_drive.harness.order import PLAN_PERIOD_S, SPAT_RATE_HZ, Task, TaskOrder
 from coop_drive.hdmap.service import signal_map_service
 from coop_drive.nodes.base import SteppedNode, run_node
@@ -40,7 +40,7 @@ from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.units import ns_to_s, s_to_ns
 from coop_drive.v2x.asn1_codec import encode_speed_plan
 from coop_drive.v2x.frame import MessageType, V2XFrame, encode_frame
-from coop_drive.world.signals import plans_from_json
+from coop_drive.world.traffic_lights import plans_from_json
 
 
 class MecPlannerNode(SteppedNode):

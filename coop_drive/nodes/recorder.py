@@ -16,7 +16,8 @@ from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
 
-from coop_drive.bag.messages import (
+from coop_drive.bag.recorder import BagRecorder
+from coop_drive.bag.ros_messages import (
     T_CLOCK,
     T_IMU,
     T_OBJECT_LIST,
@@ -28,7 +29,6 @@ from coop_drive.bag.messages import (
     T_V2X,
     stamp_ns,
 )
-from coop_drive.bag.recorder import BagRecorder
 from coop_drive.harness.order import TaskOrder
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.topology import RECORDER, upstream_of

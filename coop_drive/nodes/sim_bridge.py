@@ -18,7 +18,8 @@ from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
 
-from coop_drive.bag.messages import (
+from coop_drive.bag.recorder import bag_config
+from coop_drive.bag.ros_messages import (
     T_CLOCK,
     T_IMU,
     T_MARKERS,
@@ -33,7 +34,6 @@ from coop_drive.bag.messages import (
     frame_bytes,
     stamp_ns,
 )
-from coop_drive.bag.recorder import bag_config
 from coop_drive.eval.metrics import write_metrics
 from coop_drive.eval.perception_metrics import PerceptionRecorder
 from coop_drive.harness.observers import MetricsObserver, VehicleStatus, WorldView
@@ -46,8 +46,8 @@ from coop_drive.nodes.support import unsupported
 from coop_drive.nodes.topology import BRIDGE, RECORDER, stack_nodes, upstream_of
 from coop_drive.units import ns_to_s, s_to_ns
 from coop_drive.v2x.frame import MessageType
-from coop_drive.world.signals import NextSignal, next_signal_to_json, plans_to_json
 from coop_drive.world.sumo_backend import SumoWorld
+from coop_drive.world.traffic_lights import NextSignal, next_signal_to_json, plans_to_json
 
 
 class SimBridge(SteppedNode):
@@ -180,7 +180,7 @@ class SimBridge(SteppedNode):
         if ego is not None:
             self.publish(self.t_odom, self.msgs.odometry(t, ego))
             self.publish(self.t_imu, self.msgs.imu(t, ego))
-        if self.signal_plans:  # the camera's view of the next signal, JSON (coop_drive.world.signals)
+        if self.signal_plans:  # the camera's view of the next signal, JSON (coop_drive.world.traffic_lights)
             self.publish(self.t_signal, self.msgs.string(next_signal_to_json(self.next_signal)))
 
     def _emit_step(self, first: bool = False) -> None:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from coop_drive.bag.messages import T_STRING, T_V2X
-from coop_drive.components.spat_service import SpatService
+from coop_drive.bag.ros_messages import T_STRING, T_V2X
+from coop_drive.cores.spat_service import SpatService
 from coop_drive.harness.order import SPAT_RATE_HZ
 from coop_drive.hdmap.parser import load_map
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.stepping import Periodic
 from coop_drive.nodes.topology import SPAT, runs, upstream_of
 from coop_drive.units import ns_to_s, s_to_ns
-from coop_drive.world.signals import plans_from_json
+from coop_drive.world.traffic_lights import plans_from_json
 
 
 class SpatServerNode(SteppedNode):

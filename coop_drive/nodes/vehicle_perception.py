@@ -18,7 +18,7 @@ from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
 
-from coop_drive.bag.messages import (
+from coop_drive.bag.ros_messages import (
     T_OBJECT_LIST,
     T_ODOM,
     T_SCAN,
@@ -29,7 +29,7 @@ from coop_drive.bag.messages import (
     odometry_from_msg,
     scan_time_ns,
 )
-from coop_drive.components.vehicle_perception import VehiclePerceptionCore
+from coop_drive.cores.onboard_perception import VehiclePerceptionCore
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.topology import VEHICLE_PERCEPTION, upstream_of
 from coop_drive.perception.fusion import FusionConfig

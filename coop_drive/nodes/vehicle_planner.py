@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from coop_drive.bag.messages import (
+from coop_drive.bag.ros_messages import (
     T_IMU,
     T_OBJECT_LIST,
     T_ODOM,
@@ -32,15 +32,15 @@ from coop_drive.bag.messages import (
     route_from_msg,
     stamp_ns,
 )
-from coop_drive.components.vehicle_perception import VehiclePicture
-from coop_drive.components.vehicle_planner import VehiclePlannerCore, vehicle_planner_for
+from coop_drive.cores.onboard_perception import VehiclePicture
+from coop_drive.cores.onboard_planning import VehiclePlannerCore, vehicle_planner_for
 from coop_drive.harness.order import BSM_PERIOD_S
 from coop_drive.hdmap.service import signal_map_service
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.topology import VEHICLE_PLANNER, upstream_of
 from coop_drive.nodes.vehicle_perception import declare_fusion_parameters
 from coop_drive.units import NS_PER_S, ns_to_s, s_to_ns
-from coop_drive.world.signals import next_signal_from_json
+from coop_drive.world.traffic_lights import next_signal_from_json
 
 
 class VehiclePlanner(SteppedNode):

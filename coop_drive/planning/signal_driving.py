@@ -13,12 +13,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from coop_drive.components.spat_service import AMBER_STATES, GREEN_STATES, SpatReceiver, signal_group_numbers
+from coop_drive.cores.spat_service import AMBER_STATES, GREEN_STATES, SpatReceiver, signal_group_numbers
 from coop_drive.geometry import Polyline
 from coop_drive.hdmap.service import MapService
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.planning.glosa import GlosaConfig, advise_speed_mps, green_windows
-from coop_drive.planning.signals import (
+from coop_drive.planning.stop_and_follow import (
     STOP_STANDOFF_M,
     SignalAhead,
     idm_accel_mps2,
@@ -28,7 +28,7 @@ from coop_drive.planning.signals import (
 )
 from coop_drive.scenario.model import EgoSpec
 from coop_drive.v2x.messages import MovementPhaseState
-from coop_drive.world.signals import Colour, NextSignal
+from coop_drive.world.traffic_lights import Colour, NextSignal
 
 CAMERA_RANGE_M = 80.0  # the onboard camera reads the signal head's colour this close to the stop line
 ADVICE_GAIN_PER_S = 1.0  # speed tracking of the advice: accel = gain * (advice - v)

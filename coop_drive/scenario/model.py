@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
+from coop_drive.link.channel import LinkConfig
 from coop_drive.link.distributions import ConstantLatency
-from coop_drive.link.model import LinkConfig
 
 
 class Split(str, Enum):

@@ -14,7 +14,7 @@ import numpy as np
 
 from coop_drive.geometry import FloatArray, OrientedBox, Polyline
 from coop_drive.scenario.model import ActorSpec, Scenario
-from coop_drive.world.signals import NextSignal, TimingPlan
+from coop_drive.world.traffic_lights import NextSignal, TimingPlan
 
 
 @dataclass(frozen=True)

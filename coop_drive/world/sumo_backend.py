@@ -15,7 +15,7 @@ from coop_drive.scenario.model import ActorSpec, Behaviour, EgoDriver, Scenario
 from coop_drive.units import sumo_angle_deg_to_yaw_rad
 from coop_drive.world.backend import ActorState, Building, SignalState, WorldBackend
 from coop_drive.world.netcache import DerivedNet, derive_net, load_buildings, timing_plans_for
-from coop_drive.world.signals import NextSignal, TimingPlan
+from coop_drive.world.traffic_lights import NextSignal, TimingPlan
 
 # SUMO speed mode 0: no safe-speed, acceleration, right-of-way or red-light checks.
 _SPEED_MODE_UNCHECKED = 0

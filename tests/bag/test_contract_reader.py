@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from coop_drive.bag.messages import T_CLOCK, T_STRING, T_TWIST_STAMPED, MessageFactory
 from coop_drive.bag.reader import BagInfo, BagReadError, TopicInfo, bag_info, read_messages
 from coop_drive.bag.recorder import BagRecorder
+from coop_drive.bag.ros_messages import T_CLOCK, T_STRING, T_TWIST_STAMPED, MessageFactory
 
 # log times [ns] of the messages written by the fixture, deliberately not in topic order
 CLOCK_NS = (1_500_000_000, 2_000_000_000, 2_500_000_000)

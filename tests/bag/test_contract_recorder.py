@@ -9,7 +9,9 @@ import pytest
 import yaml
 from rosbags.rosbag2 import Reader
 
-from coop_drive.bag.messages import (
+from coop_drive.bag.reader import BagReadError, bag_info
+from coop_drive.bag.recorder import BAG_VERSION, BagRecorder, RunRecorder, bag_config
+from coop_drive.bag.ros_messages import (
     T_CLOCK,
     T_OBJECT_LIST,
     T_ODOM,
@@ -25,8 +27,6 @@ from coop_drive.bag.messages import (
     scan_time_ns,
     stamp_ns,
 )
-from coop_drive.bag.reader import BagReadError, bag_info
-from coop_drive.bag.recorder import BAG_VERSION, BagRecorder, RunRecorder, bag_config
 from coop_drive.bag.typestore import coop_drive_typestore
 from coop_drive.geometry import Polyline
 from coop_drive.perception.objects import ObjectEstimate
@@ -35,7 +35,7 @@ from coop_drive.scenario.model import AutomationLevel, Fault, MapSource
 from coop_drive.sensors.object_sensor import Detection
 from coop_drive.v2x.frame import MessageType, V2XFrame, encode_frame
 from coop_drive.world.backend import ActorState
-from coop_drive.world.signals import NextSignal, TimingPlan, next_signal_from_json, plans_from_json
+from coop_drive.world.traffic_lights import NextSignal, TimingPlan, next_signal_from_json, plans_from_json
 
 REPO = Path(__file__).resolve().parents[2]
 

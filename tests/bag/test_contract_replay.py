@@ -17,10 +17,10 @@ import pytest
 from rosbags.rosbag2 import Reader
 
 from coop_drive.bag import replay
-from coop_drive.bag.messages import T_CLOCK, T_PATH, T_STRING, T_V2X, MessageFactory, frame_bytes
 from coop_drive.bag.reader import BagReadError
 from coop_drive.bag.recorder import BagRecorder
 from coop_drive.bag.replay import ReplayResult, Tolerance, replay_bag
+from coop_drive.bag.ros_messages import T_CLOCK, T_PATH, T_STRING, T_V2X, MessageFactory, frame_bytes
 from coop_drive.bag.typestore import coop_drive_typestore
 from coop_drive.hdmap.map_client import MapServer
 from coop_drive.scenario import load_scenario

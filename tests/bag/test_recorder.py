@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coop_drive.bag.messages import T_CLOCK, MessageFactory
 from coop_drive.bag.reader import BagReadError, bag_info, read_messages
 from coop_drive.bag.recorder import BagRecorder
+from coop_drive.bag.ros_messages import T_CLOCK, MessageFactory
 from coop_drive.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]

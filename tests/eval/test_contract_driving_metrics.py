@@ -13,7 +13,7 @@ from coop_drive.eval.driving_metrics import (
     DrivingRecorder,
 )
 from coop_drive.eval.metrics import RunMetrics
-from coop_drive.world.signals import NextSignal
+from coop_drive.world.traffic_lights import NextSignal
 
 
 def _feed(speeds: list[float], dt: float = 1.0, fuel_rate: float | None = None) -> DrivingRecorder:

@@ -100,7 +100,7 @@ def test_advisory_compliance_share():
 
 
 def test_a_stop_line_passed_on_red_counts_once_and_one_passed_on_green_or_amber_not():
-    from coop_drive.world.signals import NextSignal
+    from coop_drive.world.traffic_lights import NextSignal
 
     rec = DrivingRecorder()
     approach = [NextSignal("200", 3, d, "r") for d in (30.0, 12.0, 3.0)]

@@ -3,7 +3,7 @@
 import pytest
 
 from coop_drive.harness.link import Direction, DuplexLink
-from coop_drive.link.model import LinkConfig
+from coop_drive.link.channel import LinkConfig
 
 MS = 1_000_000
 

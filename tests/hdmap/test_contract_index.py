@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coop_drive.hdmap.index import GridIndex, SegmentTable
-from coop_drive.hdmap.model import Lane
+from coop_drive.hdmap.map_model import Lane
 
 
 def _lane(index, xy, heading, s=None):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from coop_drive.hdmap import MapService, load_map
-from coop_drive.hdmap.bench import sample_poses
+from coop_drive.hdmap.map_bench import sample_poses
 from coop_drive.hdmap.map_message import (
     build_intersection_map,
     decode_map,

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from coop_drive.link import profiles as profiles_module
+from coop_drive.link.channel import LinkConfig
 from coop_drive.link.distributions import (
     ConstantLatency,
     EmpiricalLatency,
@@ -18,7 +19,6 @@ from coop_drive.link.distributions import (
 )
 from coop_drive.link.errors import LinkConfigError
 from coop_drive.link.loss import BernoulliLoss, GilbertElliottLoss
-from coop_drive.link.model import LinkConfig
 from coop_drive.link.profiles import LinkProfile, default_profiles_path, load_profile, load_profiles
 from coop_drive.link.stats import simulate
 from coop_drive.rng import stream

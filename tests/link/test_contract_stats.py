@@ -4,9 +4,9 @@ ratio and loss bursts, with hand-computed timings."""
 import numpy as np
 import pytest
 
+from coop_drive.link.channel import LinkConfig
 from coop_drive.link.distributions import ConstantLatency
 from coop_drive.link.loss import BernoulliLoss
-from coop_drive.link.model import LinkConfig
 from coop_drive.link.stats import LinkStats, loss_bursts, simulate
 
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import yaml
 
+from coop_drive.link.channel import LinkConfig, LinkDirection
 from coop_drive.link.errors import LinkConfigError
-from coop_drive.link.model import LinkConfig, LinkDirection
 from coop_drive.link.profiles import load_profile
 from coop_drive.scenario import ScenarioError, load_scenario
 

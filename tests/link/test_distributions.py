@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from coop_drive.link.channel import LinkConfig, LinkDirection
 from coop_drive.link.distributions import (
     ConstantLatency,
     EmpiricalLatency,
@@ -13,7 +14,6 @@ from coop_drive.link.distributions import (
     load_trace_csv,
 )
 from coop_drive.link.errors import LinkConfigError
-from coop_drive.link.model import LinkConfig, LinkDirection
 
 N = 4000
 

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
+from coop_drive.link.channel import LinkConfig, LinkDirection
 from coop_drive.link.distributions import ConstantLatency, NormalLatency
 from coop_drive.link.errors import LinkConfigError
 from coop_drive.link.loss import BernoulliLoss, GilbertElliottLoss
-from coop_drive.link.model import LinkConfig, LinkDirection
 from coop_drive.link.stats import loss_bursts, simulate
 from coop_drive.units import NS_PER_S
 

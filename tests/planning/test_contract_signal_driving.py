@@ -13,10 +13,10 @@ from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.planning import signal_driving
 from coop_drive.planning.glosa import GlosaConfig
 from coop_drive.planning.signal_driving import SignalDecision, SignalDriving
-from coop_drive.planning.signals import idm_accel_mps2
+from coop_drive.planning.stop_and_follow import idm_accel_mps2
 from coop_drive.scenario.model import AutomationLevel, EgoLimits, EgoSpec
 from coop_drive.v2x.messages import IntersectionState, MovementPhaseState, MovementState, Spat
-from coop_drive.world.signals import NextSignal
+from coop_drive.world.traffic_lights import NextSignal
 
 REPO = Path(__file__).resolve().parents[2]
 V = 13.89

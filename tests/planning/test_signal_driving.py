@@ -5,17 +5,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coop_drive.components.spat_service import SpatService
+from coop_drive.cores.spat_service import SpatService
 from coop_drive.geometry import Polyline
 from coop_drive.hdmap.parser import load_map
 from coop_drive.hdmap.service import MapService
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.planning.glosa import GlosaConfig, arrival_time_s
 from coop_drive.planning.signal_driving import SignalDriving
-from coop_drive.planning.signals import SignalAhead, idm_accel_mps2, stop_line_accel_mps2
+from coop_drive.planning.stop_and_follow import SignalAhead, idm_accel_mps2, stop_line_accel_mps2
 from coop_drive.scenario.model import AutomationLevel, EgoLimits, EgoSpec
 from coop_drive.v2x.frame import decode_frame
-from coop_drive.world.signals import Colour, NextSignal, TimingPlan
+from coop_drive.world.traffic_lights import Colour, NextSignal, TimingPlan
 
 REPO = Path(__file__).resolve().parents[2]
 V = 13.89

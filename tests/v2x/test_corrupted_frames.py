@@ -8,9 +8,9 @@ import numpy as np
 import yaml
 
 from coop_drive.cli.main import main
-from coop_drive.components.vehicle import VehicleCore
+from coop_drive.cores.vehicle_core import VehicleCore
 from coop_drive.geometry import Polyline
-from coop_drive.link.model import LinkConfig, LinkDirection
+from coop_drive.link.channel import LinkConfig, LinkDirection
 from coop_drive.perception.objects import ObjectClass, ObjectEstimate
 from coop_drive.scenario import load_scenario
 from coop_drive.v2x.frame import MessageType, V2XFrame, encode_frame

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from coop_drive.components.spat_service import SpatReceiver, SpatService, signal_group_numbers
+from coop_drive.cores.spat_service import SpatReceiver, SpatService, signal_group_numbers
 from coop_drive.hdmap.parser import load_map
 from coop_drive.units import s_to_ns
 from coop_drive.v2x.frame import MessageType, decode_frame
 from coop_drive.v2x.messages import MovementPhaseState as Mps
-from coop_drive.world.signals import TimingPlan
+from coop_drive.world.traffic_lights import TimingPlan
 
 REPO = Path(__file__).resolve().parents[2]
 PHASES = ((30.0, "GGrr"), (3.0, "yyrr"), (30.0, "rrGG"), (3.0, "rryy"))  # 66 s cycle

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coop_drive.world.signals import (
+from coop_drive.world.traffic_lights import (
     Colour,
     NextSignal,
     TimingPlan,

@@ -7,7 +7,7 @@ import pytest
 
 from coop_drive.geometry import Polyline
 from coop_drive.perception.objects import ObjectEstimate
-from coop_drive.planning.signals import (
+from coop_drive.planning.stop_and_follow import (
     IdmConfig,
     SignalAhead,
     idm_accel_mps2,
@@ -16,7 +16,7 @@ from coop_drive.planning.signals import (
     stop_line_accel_mps2,
 )
 from coop_drive.scenario.model import EgoLimits
-from coop_drive.world.signals import Colour
+from coop_drive.world.traffic_lights import Colour
 
 LIMITS = EgoLimits(max_accel_mps2=2.0, comfort_decel_mps2=3.0, max_decel_mps2=7.0)
 PATH = Polyline(np.array([[0.0, 0.0], [500.0, 0.0]]))  # eastbound along y = 0

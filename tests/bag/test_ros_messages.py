@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from coop_drive.bag.messages import (
+from coop_drive.bag.ros_messages import (
     T_SCAN,
     T_V2X,
     DetectionCodecError,

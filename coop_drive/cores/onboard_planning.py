@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from coop_drive.components.mec_planner import station_id
-from coop_drive.components.plan_follower import PlanFollower
-from coop_drive.components.vehicle_perception import ReceptionStats, VehiclePicture
+from coop_drive.cores.offboard_planning import station_id
+from coop_drive.cores.onboard_perception import ReceptionStats, VehiclePicture
+from coop_drive.cores.plan_follower import PlanFollower
 from coop_drive.geometry import Polyline
 from coop_drive.hdmap.map_client import MapClient
 from coop_drive.hdmap.service import MapService, roads_from_sumo_edges

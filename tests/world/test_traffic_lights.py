@@ -2,7 +2,7 @@
 
 import pytest
 
-from coop_drive.world.signals import Colour, NextSignal, TimingPlan, colour_of
+from coop_drive.world.traffic_lights import Colour, NextSignal, TimingPlan, colour_of
 
 G, A, R = Colour.GREEN, Colour.AMBER, Colour.RED
 PHASES = ((30.0, "Gr"), (3.0, "yr"), (30.0, "rG"), (3.0, "ry"))  # 66 s cycle, link 0 arterial, link 1 side

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from coop_drive.geometry import Polyline
 from coop_drive.perception.objects import ObjectEstimate
-from coop_drive.planning.signals import (
+from coop_drive.planning.stop_and_follow import (
     LANE_HALF_WIDTH_M,
     QUEUE_SPEED_MPS,
     SAME_DIRECTION_COS,
@@ -20,7 +20,7 @@ from coop_drive.planning.signals import (
     stop_line_accel_mps2,
 )
 from coop_drive.scenario.model import EgoLimits
-from coop_drive.world.signals import Colour
+from coop_drive.world.traffic_lights import Colour
 
 LIMITS = EgoLimits(max_accel_mps2=2.0, comfort_decel_mps2=3.0, max_decel_mps2=7.0)
 PATH = Polyline(np.array([[0.0, 0.0], [500.0, 0.0]]))  # eastbound along y = 0

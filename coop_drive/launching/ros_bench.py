@@ -33,7 +33,7 @@ def measure_hop_latency(count: int, payload_bytes: int, best_effort: bool) -> Ho
     import rclpy
     from rclpy.node import Node
 
-    from coop_drive.bag.messages import MessageFactory
+    from coop_drive.bag.ros_messages import MessageFactory
     from coop_drive.bag.typestore import coop_drive_typestore
     from coop_drive.nodes.base import DATA_QOS, V2X_QOS, _msg_class
 

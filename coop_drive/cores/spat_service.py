@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from coop_drive.hdmap.model import HdMap
+from coop_drive.hdmap.map_model import HdMap
 from coop_drive.units import s_to_ns
 from coop_drive.v2x.asn1_codec import decode_spat, encode_spat
 from coop_drive.v2x.frame import MessageType, V2XFrame, encode_frame
 from coop_drive.v2x.messages import IntersectionState, MovementPhaseState, MovementState, Spat
-from coop_drive.world.signals import TimingPlan
+from coop_drive.world.traffic_lights import TimingPlan
 
 EVENTS_PER_GROUP = 4  # current + 3 following: always reaches the green after the next one
 

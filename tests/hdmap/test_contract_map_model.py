@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from coop_drive.hdmap import XodrError
-from coop_drive.hdmap.model import HdMap, Lane, Road, SpeedRecord
+from coop_drive.hdmap.map_model import HdMap, Lane, Road, SpeedRecord
 
 
 def _lane(index, lane_id, s, speed=(), forward=True):

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coop_drive.link.channel import LinkConfig, LinkCounters, LinkDirection
 from coop_drive.link.distributions import ConstantLatency, EmpiricalLatency, GammaLatency, NormalLatency
 from coop_drive.link.errors import LinkConfigError
 from coop_drive.link.loss import BernoulliLoss, GilbertElliottLoss
-from coop_drive.link.model import LinkConfig, LinkCounters, LinkDirection
 
 S = 1_000_000_000  # ns per s
 MS = 1_000_000  # ns per ms

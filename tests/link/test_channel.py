@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from coop_drive.link.model import LinkDirection
+from coop_drive.link.channel import LinkDirection
 from coop_drive.units import ms_to_ns
 
 

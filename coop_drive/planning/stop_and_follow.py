@@ -20,7 +20,7 @@ from coop_drive.geometry import Polyline
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.planning.longitudinal import yield_accel_mps2
 from coop_drive.scenario.model import EgoLimits
-from coop_drive.world.signals import Colour
+from coop_drive.world.traffic_lights import Colour
 
 
 @dataclass(frozen=True)

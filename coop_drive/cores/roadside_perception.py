@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from coop_drive.components.mec_planner import MecPlanner
+from coop_drive.cores.offboard_planning import MecPlanner
 from coop_drive.perception.tracker import MultiObjectTracker
 from coop_drive.sensors.object_sensor import Detection
 from coop_drive.units import s_to_ns

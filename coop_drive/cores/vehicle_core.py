@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from coop_drive.components.vehicle_perception import SELF_GATE_M, ReceptionStats, VehiclePerceptionCore
-from coop_drive.components.vehicle_planner import VehicleCommand, VehiclePlannerCore
+from coop_drive.cores.onboard_perception import SELF_GATE_M, ReceptionStats, VehiclePerceptionCore
+from coop_drive.cores.onboard_planning import VehicleCommand, VehiclePlannerCore
 from coop_drive.geometry import Polyline
 from coop_drive.perception.fusion import FusionConfig
 from coop_drive.perception.objects import ObjectEstimate

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coop_drive.bag.messages import (
+from coop_drive.bag.ros_messages import (
     BASE_FRAME,
     MAP_FRAME,
     T_CLOCK,

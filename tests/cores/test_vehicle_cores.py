@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from coop_drive.components.vehicle import VehicleCore
-from coop_drive.components.vehicle_perception import VehiclePerceptionCore
-from coop_drive.components.vehicle_planner import VehiclePlannerCore
+from coop_drive.cores.onboard_perception import VehiclePerceptionCore
+from coop_drive.cores.onboard_planning import VehiclePlannerCore
+from coop_drive.cores.vehicle_core import VehicleCore
 from coop_drive.geometry import Polyline
 from coop_drive.perception.objects import ObjectClass, ObjectEstimate
 from coop_drive.scenario import load_scenario
