@@ -10,6 +10,7 @@ lost on a best-effort topic, an upstream node that died). Nodes run on ``use_sim
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -269,27 +270,40 @@ def spin_until_finished(node: SteppedNode) -> int:
     """Spin a node (single-threaded) until it has finished its run or ROS shuts down; its exit status.
 
     Before returning, waits until every reliable subscriber has acknowledged what the node published: a
-    node that exits right after its last report must not take that report with it.
+    node that exits right after its last report must not take that report with it. SIGINT or SIGTERM (the
+    launch shutting the stack down, or Ctrl-C) is a requested shutdown: the node stops and exits 0.
     """
     try:
         while rclpy.ok() and not node.finished:
             rclpy.spin_once(node, timeout_sec=0.1)
-        node.flush(timeout_s=5.0)
-    except (KeyboardInterrupt, ExternalShutdownException):  # Ctrl-C, or the launch shutting the stack down
-        return 130
+        if rclpy.ok():
+            node.flush(timeout_s=5.0)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        _hold_signals()
+        node.get_logger().info("shutdown requested (SIGINT/SIGTERM): stopping")
+        return 0
     return node.exit_code
 
 
+def _hold_signals() -> None:
+    """Further SIGINT/SIGTERM while the node tears down must not kill it half-way (a bag left open)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+
+
 def run_node(factory: Any, args: Sequence[str] | None) -> int:
-    """main() of a node: init, build, spin until finished, shut down."""
+    """main() of a node: init, build, spin until finished, shut down. Exit 0 when the run finished or a
+    shutdown was requested by a signal; the node's own status otherwise."""
     rclpy.init(args=list(args) if args is not None else None)
     node = None
     try:
         node = factory()
         return spin_until_finished(node)
-    except KeyboardInterrupt:
-        return 130
+    except (KeyboardInterrupt, ExternalShutdownException):  # a signal while the node was being built
+        _hold_signals()
+        return 0
     finally:
+        _hold_signals()
         if node is not None:
             node.destroy_node()
         if rclpy.ok():

@@ -9,7 +9,6 @@ when the stack stops making progress (a node died): what was recorded up to then
 from __future__ import annotations
 
 import shutil
-import signal
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -119,7 +118,6 @@ class Recorder(SteppedNode):
 
 
 def main(args: Sequence[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     return run_node(Recorder, args)
 
 
