@@ -196,6 +196,14 @@ def summarise(package: str, codes: dict[str, int | None], equivalent: set[str]) 
     )
 
 
+def stale_equivalents(package: str, codes: dict[str, int | None], equivalent: set[str]) -> list[str]:
+    """Mutants of ``package`` listed as equivalent that are no survivors of this run: killed now, or gone
+    (mutmut numbers mutants per function, so an edit of the function renumbers them). Their rows want updating."""
+    prefix = package.replace("/", ".") + "."
+    alive = {k for k, c in codes.items() if c in SURVIVED_CODES | NO_TESTS_CODES}
+    return sorted(name for name in equivalent if name.startswith(prefix) and name not in alive)
+
+
 def summary_row(result: PackageResult, threshold: float) -> str:
     verdict = "ok" if result.score >= threshold else f"below {threshold:.0%}"
     return (
@@ -273,6 +281,11 @@ def main(argv: list[str] | None = None) -> int:
             (workdir / "summary.json").write_text(json.dumps(asdict(result), indent=1) + "\n", "utf-8")
             failed |= result.score < config.threshold
             print(summary_row(result, config.threshold), flush=True)
+            stale = stale_equivalents(package, read_exit_codes(workdir, package), equivalent)
+            if stale:
+                print(f"mutation: {len(stale)} mutant(s) listed as equivalent in docs/testing.md are no survivors "
+                      f"of this run (killed, or renumbered by an edit): {', '.join(stale[:5])}"
+                      f"{' ...' if len(stale) > 5 else ''}", file=sys.stderr, flush=True)
             if not args.no_doc:  # each package's row as soon as it is known: a long run may be stopped
                 update_doc([result], configs)
             if args.list_survivors:

@@ -33,6 +33,15 @@ def test_exit_codes_are_classified_and_equivalents_leave_the_denominator():
     assert result.score == pytest.approx(3 / 6)  # (killed + timeouts) / (mutants - equivalent)
 
 
+def test_listed_equivalents_that_no_longer_survive_are_named():
+    codes = {"coop_drive.x.m.f__mutmut_1": 0, "coop_drive.x.m.f__mutmut_2": 1, "coop_drive.x.m.f__mutmut_3": 33}
+    listed = {"coop_drive.x.m.f__mutmut_1", "coop_drive.x.m.f__mutmut_2", "coop_drive.x.m.f__mutmut_3",
+              "coop_drive.x.m.f__mutmut_9", "coop_drive.y.m.f__mutmut_2"}
+    # _2 is killed now, _9 is gone (renumbered); another package's row is not this run's business
+    assert mutation.stale_equivalents("coop_drive/x", codes, listed) == [
+        "coop_drive.x.m.f__mutmut_2", "coop_drive.x.m.f__mutmut_9"]
+
+
 def test_equivalent_rows_are_read_from_markdown_tables(tmp_path):
     doc = tmp_path / "t.md"
     doc.write_text("| mutant | why |\n|---|---|\n| `coop_drive.a.b.x_f__mutmut_3` | same |\n"
