@@ -16,6 +16,7 @@ Best-effort QoS.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
 
@@ -30,8 +31,8 @@ TOPICS = {"downlink": ("/mec/v2x_out", "/vehicle/v2x_in"), "uplink": ("/vehicle/
 
 
 class LinkRelay(SteppedNode):
-    def __init__(self) -> None:
-        super().__init__("link_relay")
+    def __init__(self, **options: Any) -> None:
+        super().__init__("link_relay", **options)
         self.declare_scenario_parameters()
         self.declare_parameter("direction", "downlink", ParameterDescriptor(
             description="downlink (MEC -> vehicle) | uplink (vehicle -> MEC)"))

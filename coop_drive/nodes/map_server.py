@@ -7,6 +7,7 @@ No inputs but the step. Output: ``v2x_out`` (V2XFrame, best effort): every junct
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from coop_drive.bag.ros_messages import T_V2X
 from coop_drive.hdmap.map_client import MapServer
@@ -17,8 +18,8 @@ from coop_drive.units import ns_to_s, s_to_ns
 
 
 class MapServerNode(SteppedNode):
-    def __init__(self) -> None:
-        super().__init__("map_server")
+    def __init__(self, **options: Any) -> None:
+        super().__init__("map_server", **options)
         self.declare_scenario_parameters()
         source_id = self.declare_source_id()
         sc = self.scenario = self.load_scenario()

@@ -9,6 +9,7 @@ With a ``mec-silent`` fault nothing is published from its time on (as in-process
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
 
@@ -21,8 +22,8 @@ from coop_drive.units import ns_to_s, s_to_ns
 
 
 class MecPerception(SteppedNode):
-    def __init__(self) -> None:
-        super().__init__("mec_perception")
+    def __init__(self, **options: Any) -> None:
+        super().__init__("mec_perception", **options)
         self.declare_scenario_parameters()
         self.declare_parameter("publish_rate_hz", 0.0, ParameterDescriptor(
             description="object-list publication rate [Hz] on simulation time; <= 0: the scenario's"))

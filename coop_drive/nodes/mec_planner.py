@@ -44,8 +44,8 @@ from coop_drive.world.traffic_lights import plans_from_json
 
 
 class MecPlannerNode(SteppedNode):
-    def __init__(self) -> None:
-        super().__init__("mec_planner")
+    def __init__(self, **options: Any) -> None:
+        super().__init__("mec_planner", **options)
         self.declare_scenario_parameters()
         self.source_id = self.declare_source_id()
         sc = self.scenario = self.load_scenario()

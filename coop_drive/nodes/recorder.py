@@ -55,8 +55,8 @@ RECORDED: list[tuple[str, str, bool]] = [  # (topic, type, best effort)
 
 
 class Recorder(SteppedNode):
-    def __init__(self) -> None:
-        super().__init__("recorder")
+    def __init__(self, **options: Any) -> None:
+        super().__init__("recorder", **options)
         self.declare_scenario_parameters()
         self.declare_parameter("bag_dir", "", ParameterDescriptor(
             description="rosbag2 directory to write (replaced if it holds an earlier bag)"))

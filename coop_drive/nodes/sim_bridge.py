@@ -53,8 +53,8 @@ from coop_drive.world.traffic_lights import NextSignal, next_signal_to_json, pla
 class SimBridge(SteppedNode):
     """Drives the world one step at a time."""
 
-    def __init__(self) -> None:
-        super().__init__("sim_bridge")
+    def __init__(self, **options: Any) -> None:
+        super().__init__("sim_bridge", **options)
         self.declare_scenario_parameters()
         d = ParameterDescriptor
         self.declare_parameter("output_dir", "", d(description="directory for metrics.json and run.json; "

@@ -8,6 +8,7 @@ generated at the world time of its step, as in-process; nothing from a ``mec-sil
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from coop_drive.bag.ros_messages import T_STRING, T_V2X
 from coop_drive.cores.spat_service import SpatService
@@ -21,8 +22,8 @@ from coop_drive.world.traffic_lights import plans_from_json
 
 
 class SpatServerNode(SteppedNode):
-    def __init__(self) -> None:
-        super().__init__("spat_server")
+    def __init__(self, **options: Any) -> None:
+        super().__init__("spat_server", **options)
         self.declare_scenario_parameters()
         self.source_id = self.declare_source_id()
         sc = self.scenario = self.load_scenario()

@@ -50,8 +50,8 @@ def declare_fusion_parameters(node: SteppedNode) -> FusionConfig:
 
 
 class VehiclePerception(SteppedNode):
-    def __init__(self) -> None:
-        super().__init__("perception")
+    def __init__(self, **options: Any) -> None:
+        super().__init__("perception", **options)
         self.declare_scenario_parameters()
         self.core = VehiclePerceptionCore(declare_fusion_parameters(self))
         self._later: list[Any] = []

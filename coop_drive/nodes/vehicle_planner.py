@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from coop_drive.bag.ros_messages import (
     T_IMU,
@@ -44,8 +45,8 @@ from coop_drive.world.traffic_lights import next_signal_from_json
 
 
 class VehiclePlanner(SteppedNode):
-    def __init__(self) -> None:
-        super().__init__("planner")
+    def __init__(self, **options: Any) -> None:
+        super().__init__("planner", **options)
         self.declare_scenario_parameters()
         self.max_v2x_age_s = declare_fusion_parameters(self).max_age_s
         sc = self.scenario = self.load_scenario()
