@@ -51,9 +51,10 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("arguments", nargs="*", metavar="name:=value", help="launch arguments")
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
                         help="shut the launch down after S seconds of wall time (default: none)")
-    parser.add_argument("--startup-attempts", type=int, default=3, metavar="N",
+    parser.add_argument("--startup-attempts", type=int, default=1, metavar="N",
                         help="start the launch again, up to N times in all, when its nodes did not all meet "
-                             "(the bridge's start-up timeout; nothing has run yet) (default: 3)")
+                             "(the bridge's start-up timeout; nothing has run yet); each restart is reported "
+                             "(default: 1, no restart: a failed start-up is an error)")
 
 
 def parse_launch_arguments(items: list[str]) -> tuple[dict[str, str], str | None]:

@@ -36,10 +36,19 @@ def test_a_launch_whose_nodes_did_not_meet_is_started_again(tmp_path, prefix, ca
     _executable(prefix, "bridge", f'echo x >> {attempts}; [ $(wc -l < {attempts}) -ge 3 ] && exit 0; '
                                   f'exit {EXIT_STARTUP_FAILED}')
     _executable(prefix, "worker", "trap 'exit 130' INT; sleep 0.5")
-    assert main(["launch", str(_launch_file(tmp_path)), "--timeout", "30"]) == 0
+    assert main(["launch", str(_launch_file(tmp_path)), "--timeout", "30", "--startup-attempts", "3"]) == 0
     assert attempts.read_text().count("x") == 3
     err = capsys.readouterr().err
     assert "starting again (attempt 2 of 3)" in err and "starting again (attempt 3 of 3)" in err
+
+
+def test_by_default_a_failed_start_up_is_an_error_not_a_restart(tmp_path, prefix, capsys):
+    attempts = tmp_path / "attempts"
+    _executable(prefix, "bridge", f"echo x >> {attempts}; exit {EXIT_STARTUP_FAILED}")
+    _executable(prefix, "worker", "trap 'exit 130' INT; sleep 30")
+    assert main(["launch", str(_launch_file(tmp_path)), "--timeout", "30"]) != 0
+    assert attempts.read_text().count("x") == 1
+    assert "starting again" not in capsys.readouterr().err
 
 
 def test_attempts_run_out_and_other_failures_are_not_retried(tmp_path, prefix, capsys):
