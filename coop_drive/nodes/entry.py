@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import signal
 import sys
+from functools import partial
 from types import FrameType
 
 NODES = ("sim_bridge", "vehicle_perception", "vehicle_planner", "mec_perception", "mec_planner", "map_server",
@@ -35,37 +36,13 @@ def run(node: str) -> int:
     return int(main(sys.argv[1:]))
 
 
-def sim_bridge() -> int:
-    return run("sim_bridge")
-
-
-def vehicle_perception() -> int:
-    return run("vehicle_perception")
-
-
-def vehicle_planner() -> int:
-    return run("vehicle_planner")
-
-
-def mec_perception() -> int:
-    return run("mec_perception")
-
-
-def mec_planner() -> int:
-    return run("mec_planner")
-
-
-def map_server() -> int:
-    return run("map_server")
-
-
-def spat_server() -> int:
-    return run("spat_server")
-
-
-def link_relay() -> int:
-    return run("link_relay")
-
-
-def recorder() -> int:
-    return run("recorder")
+# one callable per executable (setup.py console_scripts)
+sim_bridge = partial(run, "sim_bridge")
+vehicle_perception = partial(run, "vehicle_perception")
+vehicle_planner = partial(run, "vehicle_planner")
+mec_perception = partial(run, "mec_perception")
+mec_planner = partial(run, "mec_planner")
+map_server = partial(run, "map_server")
+spat_server = partial(run, "spat_server")
+link_relay = partial(run, "link_relay")
+recorder = partial(run, "recorder")

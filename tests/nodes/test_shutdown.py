@@ -56,3 +56,16 @@ def test_a_node_still_loading_exits_0_quietly(tmp_path):
         proc.kill()
     assert proc.returncode == 0, log.read_text()
     assert "Traceback" not in log.read_text()
+
+
+def test_every_node_executable_has_an_entry_point_and_a_module():
+    import importlib.util
+    import re
+
+    from coop_drive.nodes import entry
+
+    scripts = dict(re.findall(r'"(\w+) = coop_drive\.nodes\.entry:(\w+)"', (REPO / "setup.py").read_text()))
+    assert set(scripts) == set(entry.NODES) and all(name == attr for name, attr in scripts.items())
+    for name in entry.NODES:
+        assert callable(getattr(entry, name))
+        assert importlib.util.find_spec(f"coop_drive.nodes.{name}") is not None, name
