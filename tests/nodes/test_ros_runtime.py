@@ -33,11 +33,12 @@ def short_scenario(tmp_path: Path, duration_s: float) -> Path:
     return path
 
 
-def wait_for(condition, timeout_s: float, what: str) -> None:
+def wait_for(condition, timeout_s: float, what: str, log: list[str] | None = None) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout_s:.0f} s")
+            tail = "".join((log or [])[-30:])
+            pytest.fail(f"{what}: not within {timeout_s:.0f} s\n{tail}")
         time.sleep(0.1)
 
 
@@ -81,11 +82,12 @@ def test_a_node_killed_mid_run_leaves_a_readable_bag_and_a_clear_report(tmp_path
     runner = LaunchRunner(nodes, grace_s=10.0, out=Sink())  # type: ignore[arg-type]
     runner.start()
     try:
-        wait_for(lambda: any("[sim_bridge]" in line and "all nodes up" in line for line in lines), 120,
-                 "the bridge starting the run")
+        wait_for(lambda: any("[sim_bridge]" in line and ("all nodes up" in line or "did not come up" in line)
+                             for line in lines), 120, "the bridge starting the run", lines)
+        assert not any("did not come up" in line for line in lines), "".join(lines[-30:])
         # the recorder writes the bag in 1 MiB chunks: the first one is on disk ~14 simulated seconds in
         wait_for(lambda: sum(f.stat().st_size for f in (out / "bag").glob("*.mcap")) > 2**20, 180,
-                 "the first chunk of the bag")
+                 "the first chunk of the bag", lines)
         vehicle_pid = runner.pid_of("planner")
         os.kill(vehicle_pid, signal.SIGKILL)
         started = time.monotonic()
