@@ -8,20 +8,22 @@ then SIGKILL after a grace period), so the recorder closes its bag and nothing h
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import IO
 
-from coop_drive.launching.xml_launch import LaunchFileError, NodeAction
+from coop_drive.launching.xml_launch import LaunchFileError, NodeAction, find_package_share
 
 # A node's exit status for "the run never started: the nodes did not all meet" (the bridge's start-up timeout).
 # Nothing was computed yet, so the launch can simply be started again.
@@ -65,6 +67,40 @@ class ProcessOutcome:
         return self.returncode not in (0, None, -signal.SIGINT, 130)
 
 
+DDS_PROFILE = "config/fastdds_localhost.xml"
+
+
+DOMAINS = range(1, 102)  # discovery ports of domains 1-101 lie below the ephemeral port range (32768-)
+
+
+def reserve_domain() -> tuple[int, IO[bytes]] | None:
+    """A ROS domain no other coop-drive launch on this host holds (its lock file stays locked while the
+    returned file is open), or None when all are taken."""
+    for domain in DOMAINS:
+        handle = (Path(tempfile.gettempdir()) / f"coop_drive-ros-domain-{domain}.lock").open("ab")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        return domain, handle
+    return None
+
+
+def dds_environment(base: Mapping[str, str], domain: int | None = None) -> dict[str, str]:
+    """The environment of the node processes: discovery on this host only, through the project's Fast DDS
+    profile (loopback UDP, 4 MB socket buffers), on ``domain`` unless ROS_DOMAIN_ID is set. What the user has
+    set wins."""
+    env = dict(base)
+    if domain is not None:
+        env.setdefault("ROS_DOMAIN_ID", str(domain))
+    env.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+    profile = find_package_share("coop_drive") / DDS_PROFILE
+    if profile.is_file():
+        env.setdefault("FASTDDS_DEFAULT_PROFILES_FILE", str(profile))
+    return env
+
+
 class LaunchRunner:
     """Starts the nodes, relays their output, supervises them."""
 
@@ -75,6 +111,7 @@ class LaunchRunner:
         self._procs: list[tuple[NodeAction, subprocess.Popen[str]]] = []
         self._lock = threading.Lock()
         self.report: list[str] = []
+        self._domain_lock: IO[bytes] | None = None
 
     def _say(self, line: str) -> None:
         with self._lock:
@@ -86,9 +123,15 @@ class LaunchRunner:
 
     def start(self) -> None:
         commands = [(n, resolve_executable(n.package, n.executable) + n.ros_arguments()) for n in self.nodes]
+        domain = None
+        if "ROS_DOMAIN_ID" not in os.environ:  # a domain of its own: concurrent launches must not meet
+            reserved = reserve_domain()
+            if reserved is not None:
+                domain, self._domain_lock = reserved
+        env = dds_environment(os.environ, domain)
         for node, cmd in commands:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-                                    start_new_session=True)
+                                    start_new_session=True, env=env)
             self._procs.append((node, proc))
             self._say(f"[launch] started {node.label} (pid {proc.pid}): {node.package}/{node.executable}")
             assert proc.stdout is not None
@@ -141,10 +184,18 @@ class LaunchRunner:
                 outcome = ProcessOutcome(node.label, proc.pid, proc.returncode)
                 failed = failed or outcome.failed
                 self._say(f"[launch] {outcome.describe()}")
+        self.shutdown()  # nothing left running: frees the run's ROS domain
         return 1 if failed else 0
 
     def shutdown(self) -> None:
-        """SIGINT every running process, then SIGTERM, then SIGKILL, each after the grace period."""
+        """SIGINT every running process, then SIGTERM, then SIGKILL, each after the grace period; then the
+        run's ROS domain is free again."""
+        self._stop_processes()
+        if self._domain_lock is not None:
+            self._domain_lock.close()
+            self._domain_lock = None
+
+    def _stop_processes(self) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
             running = [p for _, p in self._procs if p.poll() is None]
             if not running:

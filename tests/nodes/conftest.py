@@ -1,14 +1,15 @@
-"""Real rclpy over DDS: every test gets its own domain.
-
-Discovery is not limited to LOCALHOST: with Fast DDS that range only adds 127.0.0.1 as a static peer,
-reaching participant ids 0-3 (maxInitialPeersRange 4), and a stack has up to 8 nodes; two nodes that both
-got an id above 3 would never meet. The default (SUBNET, multicast) discovers them all.
+"""Real rclpy over DDS: every test gets its own domain, and the nodes discover each other the way
+`coop-drive launch` has them do it (coop_drive/launching/runner.py `dds_environment`): on this host only,
+through config/fastdds_localhost.xml (loopback UDP, 4 MB socket buffers, initial peers for 32 participants).
+Domains 1-101: their discovery ports lie below the ephemeral port range, which a client socket could hold.
 """
 
 import itertools
 import os
 
 import pytest
+
+from coop_drive.launching.runner import dds_environment
 
 _TEST_COUNTER = itertools.count()
 
@@ -17,8 +18,7 @@ _TEST_COUNTER = itertools.count()
 def ros_domain(monkeypatch):
     # a domain per test, not only per process: nodes of the previous test that are still shutting down must
     # not meet the next test's nodes (same topics, same step handshake)
-    monkeypatch.setenv("ROS_DOMAIN_ID", str(100 + (os.getpid() + 13 * next(_TEST_COUNTER)) % 120))
-    monkeypatch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "SUBNET")
-    # UDP only: Fast DDS's shared-memory transport leaves segments in /dev/shm behind killed nodes (one test
-    # kills a node on purpose), and stale segments have stalled later start-ups on a loaded host
-    monkeypatch.setenv("FASTDDS_BUILTIN_TRANSPORTS", "UDPv4")
+    monkeypatch.setenv("ROS_DOMAIN_ID", str(1 + (os.getpid() + 13 * next(_TEST_COUNTER)) % 101))
+    for key, value in dds_environment({}).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("FASTDDS_BUILTIN_TRANSPORTS", raising=False)  # the profile names the transports
