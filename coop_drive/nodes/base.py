@@ -11,6 +11,7 @@ lost on a best-effort topic, an upstream node that died). Nodes run on ``use_sim
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -280,7 +281,9 @@ def spin_until_finished(node: SteppedNode) -> int:
             node.flush(timeout_s=5.0)
     except (KeyboardInterrupt, ExternalShutdownException):
         _hold_signals()
-        node.get_logger().info("shutdown requested (SIGINT/SIGTERM): stopping")
+        # the context may be shut down already: /rosout is gone, so say it on stderr
+        print(f"[{node.get_fully_qualified_name()}] shutdown requested (SIGINT/SIGTERM): stopping", file=sys.stderr,
+              flush=True)
         return 0
     return node.exit_code
 

@@ -48,7 +48,8 @@ def test_a_launched_run_has_the_in_process_outcome_and_a_complete_bag(tmp_path, 
     status = main(["launch", str(STACK), f"scenario:={scenario}", "split:=edge", f"out:={ros}", "--startup-attempts",
                    "1", "--timeout", "240"])
     text = capsys.readouterr()
-    assert status == 0, (text.out + text.err)[-2000:]
+    bridge = [line for line in (text.out + text.err).splitlines() if line.startswith("[sim_bridge]")]
+    assert status == 0, "\n".join(bridge[-15:]) + "\n" + (text.out + text.err)[-1500:]
     assert "did not come up" not in text.out + text.err  # no restart was needed
     assert main(["run", str(scenario), "--split", "edge", "--out", str(inproc)]) == 0
     capsys.readouterr()
