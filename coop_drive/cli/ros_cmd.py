@@ -55,6 +55,9 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         help="start the launch again, up to N times in all, when its nodes did not all meet "
                              "(the bridge's start-up timeout; nothing has run yet); each restart is reported "
                              "(default: 1, no restart: a failed start-up is an error)")
+    parser.add_argument("--one-process", action="store_true",
+                        help="build every node in this process and spin them on one executor (one DDS participant: "
+                             "no discovery between processes; for debugging and equivalence checks)")
 
 
 def parse_launch_arguments(items: list[str]) -> tuple[dict[str, str], str | None]:
@@ -105,6 +108,8 @@ def run_launch(args: argparse.Namespace) -> int:
     if refusal is not None:
         print(f"coop-drive: error: {refusal}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.one_process:
+        return _run_in_one_process(args.file, arguments, args.timeout)
     attempts = args.startup_attempts
     for attempt in range(1, attempts + 1):
         runner = LaunchRunner(nodes)
@@ -126,6 +131,22 @@ def run_launch(args: argparse.Namespace) -> int:
               f"(attempt {attempt + 1} of {attempts})", file=sys.stderr, flush=True)
     for line in runner.report:
         print(f"coop-drive: launch: {line}", file=sys.stderr)
+    return status
+
+
+def _run_in_one_process(file: Path, arguments: dict[str, str], timeout_s: float | None) -> int:
+    from coop_drive.nodes.one_process import OneProcessError, run_in_one_process
+
+    try:
+        with _terminate_as_interrupt():
+            status = run_in_one_process(file, arguments, timeout_s=timeout_s or 24 * 3600.0)
+    except KeyboardInterrupt:
+        return 130
+    except OneProcessError as exc:
+        print(f"coop-drive: launch: {exc}", file=sys.stderr)
+        return 1
+    if status:
+        print(f"coop-drive: launch: the run ended with status {status}", file=sys.stderr)
     return status
 
 

@@ -109,3 +109,12 @@ def test_a_launch_file_with_a_foreign_node_is_refused(tmp_path):
     launch.write_text('<launch><node pkg="demo_nodes_py" exec="talker"/></launch>')
     with pytest.raises(OneProcessError, match="'talker' is not a coop_drive node"):
         run_in_one_process(launch, {})
+
+
+def test_coop_drive_launch_one_process(tmp_path, capsys):
+    out = tmp_path / "run"
+    scenario = scenario_file(tmp_path, "occluded_intersection", 4.0)
+    assert main(["launch", str(STACK), f"scenario:={scenario}", "split:=edge", f"out:={out}", "--one-process"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["sim_time_s"] == pytest.approx(4.0) and metrics["v2x_frames_delivered"] > 0
+    assert (out / "bag" / "metadata.yaml").is_file()
