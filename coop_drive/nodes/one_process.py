@@ -67,8 +67,8 @@ def run_in_one_process(launch_file: Path, arguments: Mapping[str, str], timeout_
                 waiting = [node.get_fully_qualified_name() for node in nodes if not node.finished]
                 raise OneProcessError(f"the run did not finish within {timeout_s:.0f} s; still running: {waiting}")
             executor.spin_once(timeout_sec=0.1)
-        bridge = [node for node, ln in zip(nodes, launch_nodes, strict=True) if ln.executable == "sim_bridge"]
-        return max((node.exit_code for node in nodes), default=0) if not bridge else bridge[0].exit_code
+        bridges = [n for n, ln in zip(nodes, launch_nodes, strict=True) if ln.executable == "sim_bridge"]
+        return bridges[0].exit_code if bridges else max((n.exit_code for n in nodes), default=0)
     finally:
         for node in nodes:
             executor.remove_node(node)

@@ -47,8 +47,7 @@ def both(tmp_path: Path, capsys, scenario: Path, **launch: str) -> tuple[Path, d
 
 
 def messages(bag: Path, topic: str) -> list[tuple[int, bytes]]:
-    return [(t, bytes(m.payload) if hasattr(m, "payload") else repr(m).encode())
-            for _, t, m in read_messages(bag, [topic])]
+    return [(t, bytes(m.payload)) for _, t, m in read_messages(bag, [topic])]
 
 
 def frames_but_sequence(bag: Path, topic: str) -> list[tuple[int, int, str, int, bytes]]:
