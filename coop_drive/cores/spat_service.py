@@ -7,8 +7,8 @@ MovementState entries with the same signalGroup (the J2735 MovementEventList: st
 for a fixed-time plan min, max and likely end time coincide (confidence 100 %).
 
 Intersection id = the junction / controller id (an integer on our maps); signal group number = 1 + the index
-of the group's OpenDRIVE controller id among the junction's controllers, sorted (``signal_group_numbers``),
-which both sides compute from their map (onboard or from MAP messages).
+of the group's OpenDRIVE controller id among the junction's controllers, sorted (``hdmap/signal_groups.py``),
+which both sides compute from their map (onboard or from MAP messages), as the MAP's connections do.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from coop_drive.hdmap.map_model import HdMap
+from coop_drive.hdmap.signal_groups import controllers_of, inbound_lanes, signal_group_numbers
 from coop_drive.units import s_to_ns
 from coop_drive.v2x.asn1_codec import decode_spat, encode_spat
 from coop_drive.v2x.frame import MessageType, V2XFrame, encode_frame
@@ -31,27 +32,6 @@ _PHASE_STATE = {
 }
 GREEN_STATES = (MovementPhaseState.PROTECTED_MOVEMENT_ALLOWED, MovementPhaseState.PERMISSIVE_MOVEMENT_ALLOWED)
 AMBER_STATES = (MovementPhaseState.PERMISSIVE_CLEARANCE, MovementPhaseState.PROTECTED_CLEARANCE)
-
-
-def _inbound_lanes(hdmap: HdMap, junction_id: str) -> list[int]:
-    return [ln.index for ln in hdmap.lanes
-            if ln.junction_id is None and any(hdmap.lanes[s].junction_id == junction_id for s in ln.successors)]
-
-
-def _controllers_of(hdmap: HdMap, lane_index: int) -> set[str]:
-    lane = hdmap.lanes[lane_index]
-    ids = list(lane.signal_ids)
-    for s in lane.successors:
-        ids.extend(hdmap.lanes[s].signal_ids)
-    return {c for sid in ids if sid in hdmap.signals for c in hdmap.signals[sid].controller_ids}
-
-
-def signal_group_numbers(hdmap: HdMap, junction_id: str) -> dict[str, int]:
-    """OpenDRIVE controller id -> SPaT signal group number (1, 2, ...) for one junction."""
-    controllers: set[str] = set()
-    for idx in _inbound_lanes(hdmap, junction_id):
-        controllers |= _controllers_of(hdmap, idx)
-    return {c: i + 1 for i, c in enumerate(sorted(controllers))}
 
 
 class SpatService:
@@ -71,8 +51,8 @@ class SpatService:
             numbers = signal_group_numbers(hdmap, tls_id)
             links: list[tuple[int, int]] = []
             for controller, number in sorted(numbers.items(), key=lambda kv: kv[1]):
-                roads = {hdmap.lanes[i].road_id for i in _inbound_lanes(hdmap, tls_id)
-                         if controller in _controllers_of(hdmap, i)}
+                roads = {hdmap.lanes[i].road_id for i in inbound_lanes(hdmap, tls_id)
+                         if controller in controllers_of(hdmap, i)}
                 found = [k for k, edge in enumerate(plan.link_in_edges) if edge.lstrip("-") in roads]
                 if found:
                     links.append((number, found[0]))

@@ -1,236 +1,155 @@
-"""MAP messages: an intersection's topology serialised by the MEC for the link, and the vehicle's map
-rebuilt from the messages it received.
+"""MAP messages and the map model: the MEC's MAP of one junction, and the vehicle's map rebuilt from the MAP
+messages it received. On the wire they are the V2X set's ASN.1 MAP (``v2x/asn1_codec.encode_map``).
 
-One message per junction (SAE J2735 MapData-like, our own compact binary, little-endian): the junction's
-connecting lanes and the full approach lanes touching it — centre points in cm relative to a reference
-point, width, speed limit, road s range, stop line — the connections (inbound lane -> connecting lane ->
-outbound lane, with the signal group), the signal groups (controller id and its signals) and the conflict
-areas. Fixed-point: positions 1 cm, widths 1 cm, speeds 1 cm/s, distances 1 cm.
+One message per junction (J2735 MapData, one intersection): its connecting lanes and the full approach lanes
+touching it (ingress lanes lead into it, egress lanes out of it), each with its road and lane id, centre
+points (1 cm; a lane of more than 63 points is thinned, chords over 300 m are split), mean width, speed limit
+and stop line, and the connections (ingress -> connecting lane, with the movement's signal group;
+connecting -> egress lane). Lane ids are J2735 LaneIDs (1, 2, ... in message order), signal groups the
+SPaT's numbers (``signal_groups.py``); junction and road ids must be numbers.
 
-``hdmap_from_messages`` turns received messages back into an :class:`HdMap`, so the vehicle runs the
-same :class:`MapService` (matching, path, stop lines, signal groups, conflicts) on what came over the link.
-Lanes shared by two junctions' messages (the arterial between them) are the same (road, lane) and are
-merged. A payload that is truncated, has trailing bytes or bad values raises ``V2XDecodeError``.
+``hdmap_from_messages`` turns received messages back into an :class:`HdMap`, so the vehicle runs the same
+:class:`MapService` (matching, path, stop lines, signal groups, conflict areas from the geometry) on what came
+over the link. Lanes shared by two junctions' messages (the road between them) are the same (road, lane) and
+are merged. What a MAP does not carry comes back as: road s = the distance along the lane from its start,
+every lane driven in +s; one speed record per lane; stop line id ``stop_<road>_<lane>``; per signal group one
+controller and one signal, both ``<junction>_group<NNN>`` (so that their numbers come back the same).
 """
 
 from __future__ import annotations
 
-import struct
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from coop_drive.hdmap.map_model import HdMap, Junction, Lane, Road, Signal, SpeedRecord
-from coop_drive.hdmap.service import MapService
-from coop_drive.v2x.frame import MessageType, V2XDecodeError, V2XFrame, encode_frame
+from coop_drive.hdmap.signal_groups import signal_group_numbers
+from coop_drive.v2x.frame import V2XDecodeError
+from coop_drive.v2x.messages import LaneConnection, LaneRole, MapLane, MapMessage
 
 FloatArray = NDArray[np.float64]
+Links = dict[tuple[int, int], int | None]  # (from lane index, to lane index) -> signal group number
 
-MAP_VERSION = 1
-NO_STOP = 0xFFFFFFFF
-NO_GROUP = 0xFFFF
-_HEAD = struct.Struct("<BHiiHHHH")  # version, revision, ref x cm, ref y cm, n lanes, n connections, groups, conflicts
-_LANE = struct.Struct("<bBHHiiIH")  # lane id, flags, width cm, speed cm/s, s start cm, s end cm, stop cm, n points
-_POINT = struct.Struct("<ii")
-_CONN = struct.Struct("<HHHH")  # from, via, to, group index
-_CONFLICT = struct.Struct("<HHBIIII")  # lane, other lane, kind, entry, exit, other entry, other exit [cm]
-_KINDS = ("cross", "merge")
-_IN_JUNCTION = 1
-_FORWARD = 2
+MAX_NODE_STEP_M = 300.0  # chords longer than this are split (a MAP node step reaches +-327.67 m per axis)
+MAX_NODES = 63  # per MAP lane (J2735 NodeSetXY)
 
 
-@dataclass(frozen=True)
-class MapLane:
-    road_id: str
-    lane_id: int
-    in_junction: bool
-    forward: bool
-    width_m: float
-    speed_mps: float | None
-    s_start_m: float
-    s_end_m: float
-    stop_line_along_m: float | None
-    stop_line_id: str
-    xy_m: FloatArray  # (n, 2) centre points, driving direction
+def group_id(junction_id: str, number: int) -> str:
+    """The controller (and signal) id a received signal group gets in the rebuilt map."""
+    return f"{junction_id}_group{number:03d}"
 
 
-@dataclass(frozen=True)
-class MapConflict:
-    lane: int  # index into IntersectionMap.lanes
-    other: int
-    kind: str
-    entry_m: float
-    exit_m: float
-    other_entry_m: float
-    other_exit_m: float
+def _number(kind: str, text: str) -> int:
+    if not text.isdigit() or str(int(text)) != text:
+        raise ValueError(f"{kind} id {text!r}: a MAP carries it as a number")
+    return int(text)
 
 
-@dataclass(frozen=True)
-class IntersectionMap:
-    junction_id: str
-    revision: int
-    ref_xy_m: tuple[float, float]
-    lanes: tuple[MapLane, ...]
-    connections: tuple[tuple[int, int, int, int], ...]  # (inbound, connecting, outbound, group index | NO_GROUP)
-    groups: tuple[tuple[str, tuple[str, ...]], ...]  # (signal group id, its signal ids)
-    conflicts: tuple[MapConflict, ...]
+def _movement_group(m: HdMap, inbound: Lane, connecting: Lane) -> str | None:
+    """The group (controller id, else the signal id) controlling inbound -> connecting; None: unsignalised."""
+    sids = connecting.signal_ids or inbound.signal_ids
+    if not sids:
+        return None
+    return sorted({c for s in sids for c in m.signals[s].controller_ids} or set(sids))[0]
 
 
-def build_intersection_map(svc: MapService, junction_id: str, revision: int = 0) -> IntersectionMap:
-    """The MEC side: one junction's topology from the full map."""
-    m = svc.map
-    conn_idx = list(m.junctions[junction_id].lane_indices)
-    approach = sorted({p for i in conn_idx for p in m.lanes[i].predecessors}
-                      | {q for i in conn_idx for q in m.lanes[i].successors})
-    order = conn_idx + [i for i in approach if i not in conn_idx]
-    pos = {lane_index: k for k, lane_index in enumerate(order)}
-    xy = np.vstack([m.lanes[i].xy_m for i in conn_idx])
+def _links(m: HdMap, junction_id: str) -> Links:
+    """Every lane-to-lane link through the junction, with the signal group number of its movement."""
+    groups: dict[tuple[int, int], str | None] = {}
+    for i in m.junctions[junction_id].lane_indices:
+        lane = m.lanes[i]
+        for p in lane.predecessors:
+            groups[(p, i)] = _movement_group(m, m.lanes[p], lane)
+        for q in lane.successors:
+            groups.setdefault((i, q), None)
+    numbers = signal_group_numbers(m, junction_id)
+    for gid in sorted({g for g in groups.values() if g is not None} - numbers.keys()):
+        numbers[gid] = len(numbers) + 1  # a signal without a controller: a group of its own, after the others
+    return {link: None if g is None else numbers[g] for link, g in groups.items()}
+
+
+def _kept(xy: FloatArray, tolerance_m: float) -> list[int]:
+    """Douglas-Peucker: the vertices to keep so that none dropped lies farther than tolerance_m off the rest."""
+    keep, spans = {0, len(xy) - 1}, [(0, len(xy) - 1)]
+    while spans:
+        i, j = spans.pop()
+        if j - i < 2:
+            continue
+        d, r = xy[j] - xy[i], xy[i + 1:j] - xy[i]
+        chord = float(np.hypot(*d))
+        dist = np.abs(d[0] * r[:, 1] - d[1] * r[:, 0]) / chord if chord > 1e-12 else np.hypot(*r.T)
+        k = int(np.argmax(dist))
+        if dist[k] > tolerance_m:
+            keep.add(i + 1 + k)
+            spans += [(i, i + 1 + k), (i + 1 + k, j)]
+    return sorted(keep)
+
+
+def _simplified(xy: FloatArray) -> FloatArray:
+    """A lane with more vertices than a MAP lane carries, thinned (1 cm off at first, coarser if need be)."""
+    tolerance_m = 0.01
+    while len(xy) > MAX_NODES:
+        kept = _kept(xy, tolerance_m)
+        if len(kept) <= MAX_NODES:
+            return xy[kept]
+        tolerance_m *= 2.0
+    return xy
+
+
+def _densified(xy: FloatArray) -> FloatArray:
+    """The polyline with points added on its chords so that none is longer than MAX_NODE_STEP_M."""
+    out = [xy[:1]]
+    for a, b in zip(xy[:-1], xy[1:], strict=True):
+        n = max(1, math.ceil(float(np.hypot(*(b - a))) / MAX_NODE_STEP_M))
+        out.append(a + (np.arange(1, n + 1) / n)[:, None] * (b - a))
+    return np.vstack(out)
+
+
+def _message_lane(lane: Lane, lane_id: int, role: LaneRole, connections: tuple[LaneConnection, ...]) -> MapLane:
+    stop = None
+    if lane.stop_lines:  # the last one: where the lane meets the junction
+        along = lane.stop_lines[-1][0]
+        stop = (float(np.interp(along, lane.along_m, lane.xy_m[:, 0])),
+                float(np.interp(along, lane.along_m, lane.xy_m[:, 1])))
+    nodes = tuple((float(x), float(y)) for x, y in _densified(_simplified(lane.xy_m)))
+    return MapLane(lane_id, float(lane.width_m.mean()), nodes, stop, connections,
+                   lane.speed[0].speed_mps if lane.speed else None, role, _number("road", lane.road_id), lane.lane_id)
+
+
+def intersection_map(m: HdMap, junction_id: str, msg_count: int = 0, time_s: float = 0.0) -> MapMessage:
+    """The MEC side: one junction's MAP from the full map (msg_count: the map's revision)."""
+    intersection_id = _number("junction", junction_id)
+    inside = list(m.junctions[junction_id].lane_indices)
+    links = _links(m, junction_id)
+    order = inside + sorted({k for link in links for k in link} - set(inside))
+    lane_ids = {index: k + 1 for k, index in enumerate(order)}
+    xy = np.vstack([m.lanes[i].xy_m for i in inside])
     ref = (round(float(xy[:, 0].mean()), 2), round(float(xy[:, 1].mean()), 2))
     lanes = []
     for i in order:
-        ln = m.lanes[i]
-        stop = ln.stop_lines[-1] if ln.stop_lines else None
-        lanes.append(MapLane(ln.road_id, ln.lane_id, ln.junction_id is not None, ln.forward,
-                             float(ln.width_m.mean()), ln.speed[0].speed_mps if ln.speed else None,
-                             float(ln.s_m[0]), float(ln.s_m[-1]), None if stop is None else stop[0],
-                             "" if stop is None else stop[1], ln.xy_m))
-    group_ids: list[tuple[str, tuple[str, ...]]] = []
-    connections = []
-    for i in conn_idx:
-        ln = m.lanes[i]
-        for p in ln.predecessors:
-            sids = ln.signal_ids or m.lanes[p].signal_ids
-            g = NO_GROUP
-            if sids:
-                gid = sorted({c for s in sids for c in m.signals[s].controller_ids} or set(sids))[0]
-                members = tuple(sorted(s for s in m.signals if gid in m.signals[s].controller_ids or s == gid))
-                if (gid, members) not in group_ids:
-                    group_ids.append((gid, members))
-                g = group_ids.index((gid, members))
-            for q in ln.successors:
-                connections.append((pos[p], pos[i], pos[q], g))
-    conflicts = []
-    for i in conn_idx:
-        for c in svc.junction_conflicts(m.lanes[i]):
-            other = m.lane(c.other_road_id, c.other_lane_id)
-            conflicts.append(MapConflict(pos[i], pos[other.index], c.kind, c.entry_m, c.exit_m, c.other_entry_m,
-                                         c.other_exit_m))
-    return IntersectionMap(junction_id, revision, ref, tuple(lanes), tuple(connections), tuple(group_ids),
-                           tuple(conflicts))
+        role = (LaneRole.CONNECTING if i in inside else
+                LaneRole.INGRESS if any(a == i for a, _ in links) else LaneRole.EGRESS)
+        connections = tuple(sorted((LaneConnection(lane_ids[b], g) for (a, b), g in links.items() if a == i),
+                                   key=lambda c: c.connecting_lane_id))
+        lanes.append(_message_lane(m.lanes[i], lane_ids[i], role, connections))
+    return MapMessage(msg_count, time_s, intersection_id, ref, tuple(lanes))
 
 
-def _cm(value_m: float) -> int:
-    return int(round(value_m * 100.0))
-
-
-def _put_str(out: bytearray, text: str) -> None:
-    raw = text.encode("utf-8")
-    if len(raw) > 255:
-        raise ValueError(f"id too long for a MAP message: {text!r}")
-    out += bytes([len(raw)]) + raw
-
-
-def encode_map(msg: IntersectionMap) -> bytes:
-    out = bytearray()
-    rx, ry = msg.ref_xy_m
-    out += _HEAD.pack(MAP_VERSION, msg.revision & 0xFFFF, _cm(rx), _cm(ry), len(msg.lanes), len(msg.connections),
-                      len(msg.groups), len(msg.conflicts))
-    _put_str(out, msg.junction_id)
-    for ln in msg.lanes:
-        _put_str(out, ln.road_id)
-        _put_str(out, ln.stop_line_id)
-        flags = (_IN_JUNCTION if ln.in_junction else 0) | (_FORWARD if ln.forward else 0)
-        speed = 0 if ln.speed_mps is None else _cm(ln.speed_mps)
-        stop = NO_STOP if ln.stop_line_along_m is None else _cm(ln.stop_line_along_m)
-        out += _LANE.pack(ln.lane_id, flags, _cm(ln.width_m), speed, _cm(ln.s_start_m), _cm(ln.s_end_m), stop,
-                          len(ln.xy_m))
-        for x, y in ln.xy_m:
-            out += _POINT.pack(_cm(x - rx), _cm(y - ry))
-    for conn in msg.connections:
-        out += _CONN.pack(*conn)
-    for gid, sids in msg.groups:
-        _put_str(out, gid)
-        out += bytes([len(sids)])
-        for sid in sids:
-            _put_str(out, sid)
-    for c in msg.conflicts:
-        out += _CONFLICT.pack(c.lane, c.other, _KINDS.index(c.kind), _cm(c.entry_m), _cm(c.exit_m),
-                              _cm(c.other_entry_m), _cm(c.other_exit_m))
-    return bytes(out)
-
-
-class _Reader:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.pos = 0
-
-    def take(self, st: struct.Struct) -> tuple[int, ...]:
-        if self.pos + st.size > len(self.data):
-            raise V2XDecodeError(f"MAP payload truncated at byte {self.pos}")
-        values = st.unpack_from(self.data, self.pos)
-        self.pos += st.size
-        return tuple(values)
-
-    def text(self) -> str:
-        if self.pos >= len(self.data):
-            raise V2XDecodeError(f"MAP payload truncated at byte {self.pos}")
-        n = self.data[self.pos]
-        raw = self.data[self.pos + 1: self.pos + 1 + n]
-        if len(raw) != n:
-            raise V2XDecodeError(f"MAP payload truncated at byte {self.pos}")
-        self.pos += 1 + n
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise V2XDecodeError(f"MAP payload: bad id at byte {self.pos - n}") from exc
-
-
-def decode_map(data: bytes) -> IntersectionMap:
-    r = _Reader(data)
-    version, revision, rx_cm, ry_cm, n_lanes, n_conn, n_groups, n_conf = r.take(_HEAD)
-    if version != MAP_VERSION:
-        raise V2XDecodeError(f"MAP payload version {version}, expected {MAP_VERSION}")
-    rx, ry = rx_cm / 100.0, ry_cm / 100.0
-    junction_id = r.text()
-    lanes = []
-    for _ in range(n_lanes):
-        road_id, stop_id = r.text(), r.text()
-        lane_id, flags, width, speed, s0, s1, stop, n_pts = r.take(_LANE)
-        if n_pts < 2:
-            raise V2XDecodeError(f"MAP lane {road_id}/{lane_id}: {n_pts} points")
-        pts = np.array([r.take(_POINT) for _ in range(n_pts)], dtype=float) / 100.0 + (rx, ry)
-        lanes.append(MapLane(road_id, lane_id, bool(flags & _IN_JUNCTION), bool(flags & _FORWARD), width / 100.0,
-                             None if speed == 0 else speed / 100.0, s0 / 100.0, s1 / 100.0,
-                             None if stop == NO_STOP else stop / 100.0, stop_id, pts))
-    connections = [r.take(_CONN) for _ in range(n_conn)]
-    groups = []
-    for _ in range(n_groups):
-        gid = r.text()
-        n = r.take(struct.Struct("<B"))[0]
-        groups.append((gid, tuple(r.text() for _ in range(n))))
-    conflicts = []
-    for _ in range(n_conf):
-        a, b, kind, e0, x0, e1, x1 = r.take(_CONFLICT)
-        if kind >= len(_KINDS):
-            raise V2XDecodeError(f"MAP conflict kind {kind}")
-        conflicts.append(MapConflict(a, b, _KINDS[kind], e0 / 100.0, x0 / 100.0, e1 / 100.0, x1 / 100.0))
-    if r.pos != len(data):
-        raise V2XDecodeError(f"MAP payload has {len(data) - r.pos} trailing bytes")
-    for conn in connections:
-        if any(k >= n_lanes for k in conn[:3]) or (conn[3] != NO_GROUP and conn[3] >= n_groups):
-            raise V2XDecodeError(f"MAP connection {conn} refers to a missing lane or group")
-    for c in conflicts:
-        if c.lane >= n_lanes or c.other >= n_lanes:
-            raise V2XDecodeError("MAP conflict refers to a missing lane")
-    return IntersectionMap(junction_id, revision, (rx, ry), tuple(lanes),
-                           tuple((a, b, c, d) for a, b, c, d in connections), tuple(groups), tuple(conflicts))
-
-
-def map_frame(msg: IntersectionMap, source_id: str, sequence: int, generation_time_ns: int) -> bytes:
-    """A V2X frame (type MAP) carrying one intersection."""
-    return encode_frame(V2XFrame(MessageType.MAP, source_id, sequence, generation_time_ns, encode_map(msg)))
+def check_map_message(msg: MapMessage) -> None:
+    """Raise V2XDecodeError unless the lanes and connections of a received MAP fit together."""
+    where = f"MAP intersection {msg.intersection_id}"
+    ids = [lane.lane_id for lane in msg.lanes]
+    if len(set(ids)) != len(ids):
+        raise V2XDecodeError(f"{where}: lane ids repeat")
+    if len({(lane.road_id, lane.road_lane_id) for lane in msg.lanes}) != len(ids):
+        raise V2XDecodeError(f"{where}: a road lane is sent twice")
+    for lane in msg.lanes:
+        for c in lane.connections:
+            if c.connecting_lane_id not in ids:
+                raise V2XDecodeError(f"{where}: lane {lane.lane_id} connects to lane {c.connecting_lane_id}, "
+                                     f"which is not in the message")
 
 
 def _tangents(xy: FloatArray) -> FloatArray:
@@ -247,48 +166,63 @@ def _tangents(xy: FloatArray) -> FloatArray:
     return out
 
 
-def hdmap_from_messages(messages: Sequence[IntersectionMap], name: str = "received") -> HdMap:
+def _along_of(xy: FloatArray, along: FloatArray, point: tuple[float, float]) -> float:
+    """Distance along a polyline to the projection of a point on it."""
+    a, d = xy[:-1], np.diff(xy, axis=0)
+    u = np.clip(((np.asarray(point) - a) * d).sum(axis=1) / np.maximum((d**2).sum(axis=1), 1e-18), 0.0, 1.0)
+    dist = np.hypot(*(a + u[:, None] * d - point).T)
+    j = int(np.argmin(dist))
+    return float(along[j] + u[j] * (along[j + 1] - along[j]))
+
+
+def _rebuilt_lane(index: int, ml: MapLane, junction_id: str) -> Lane:
+    xy = np.array(ml.nodes_xy_m, dtype=float)
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+    in_junction = ml.role is LaneRole.CONNECTING
+    lane = Lane(index, str(ml.road_id), 0, ml.road_lane_id, junction_id if in_junction else None, True, xy,
+                along.copy(), np.full(len(xy), ml.width_m), along, _tangents(xy),
+                () if ml.speed_limit_mps is None else (SpeedRecord(0.0, ml.speed_limit_mps),))
+    if ml.stop_line_xy_m is not None:
+        lane.stop_lines.append((_along_of(xy, along, ml.stop_line_xy_m), f"stop_{ml.road_id}_{ml.road_lane_id}"))
+    return lane
+
+
+def _link(src: Lane, dst: Lane) -> None:
+    if dst.index not in src.successors:
+        src.successors.append(dst.index)
+        dst.predecessors.append(src.index)
+
+
+def hdmap_from_messages(messages: Sequence[MapMessage], name: str = "received") -> HdMap:
     """The vehicle's map: every received intersection merged into one HdMap (lanes keyed by road & lane)."""
     lanes: list[Lane] = []
     key_to_index: dict[tuple[str, int], int] = {}
     roads: dict[str, Road] = {}
     junction_lanes: dict[str, list[int]] = {}
     signals: dict[str, Signal] = {}
-    controllers: dict[str, tuple[str, ...]] = {}
     for msg in messages:
-        local: list[int] = []
+        jid = str(msg.intersection_id)
+        local: dict[int, Lane] = {}
         for ml in msg.lanes:
-            key = (ml.road_id, ml.lane_id)
+            key = (str(ml.road_id), ml.road_lane_id)
             if key not in key_to_index:
-                along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(ml.xy_m, axis=0), axis=1))])
-                s = ml.s_start_m + (ml.s_end_m - ml.s_start_m) * along / max(float(along[-1]), 1e-9)
-                lane = Lane(len(lanes), ml.road_id, 0, ml.lane_id, msg.junction_id if ml.in_junction else None,
-                            ml.forward, ml.xy_m, s, np.full(len(ml.xy_m), ml.width_m), along, _tangents(ml.xy_m),
-                            () if ml.speed_mps is None else (SpeedRecord(min(ml.s_start_m, ml.s_end_m),
-                                                                         ml.speed_mps),))
-                if ml.stop_line_along_m is not None:
-                    lane.stop_lines.append((ml.stop_line_along_m, ml.stop_line_id))
+                lane = _rebuilt_lane(len(lanes), ml, jid)
                 key_to_index[key] = lane.index
                 lanes.append(lane)
-                road = roads.setdefault(ml.road_id, Road(ml.road_id, "", 0.0, msg.junction_id if ml.in_junction
-                                                         else None))
-                road.lane_indices.append(lane.index)
-                if ml.in_junction:
-                    junction_lanes.setdefault(msg.junction_id, []).append(lane.index)
-            local.append(key_to_index[key])
-        for gid, sids in msg.groups:
-            controllers[gid] = sids
-            for sid in sids:
-                signals[sid] = Signal(sid, "", 0.0, 0.0, "1000001", "-1", "", True, "+", (), (gid,))
-        for a, via, b, g in msg.connections:
-            la, lv, lb = lanes[local[a]], lanes[local[via]], lanes[local[b]]
-            for src, dst in ((la, lv), (lv, lb)):
-                if dst.index not in src.successors:
-                    src.successors.append(dst.index)
-                    dst.predecessors.append(src.index)
-            if g != NO_GROUP:
-                for sid in msg.groups[g][1]:
-                    if sid not in lv.signal_ids:
-                        lv.signal_ids.append(sid)
+                roads.setdefault(lane.road_id, Road(lane.road_id, "", 0.0, lane.junction_id)).lane_indices.append(
+                    lane.index)
+                if lane.junction_id is not None:
+                    junction_lanes.setdefault(jid, []).append(lane.index)
+            local[ml.lane_id] = lanes[key_to_index[key]]
+        for ml in msg.lanes:
+            for c in ml.connections:
+                dst = local[c.connecting_lane_id]
+                _link(local[ml.lane_id], dst)
+                if c.signal_group is not None:
+                    gid = group_id(jid, c.signal_group)
+                    signals[gid] = Signal(gid, "", 0.0, 0.0, "1000001", "-1", "", True, "+", (), (gid,))
+                    if gid not in dst.signal_ids:
+                        dst.signal_ids.append(gid)
     junctions = {jid: Junction(jid, jid, tuple(idx)) for jid, idx in junction_lanes.items()}
+    controllers: dict[str, tuple[str, ...]] = {gid: (gid,) for gid in signals}
     return HdMap(name, "MAP messages", roads, lanes, junctions, signals, controllers, None)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +26,7 @@ from coop_drive.v2x.messages import (
     Bsm,
     IntersectionState,
     LaneConnection,
+    LaneRole,
     MapLane,
     MapMessage,
     MovementPhaseState,
@@ -268,75 +269,102 @@ def decode_spat(data: bytes) -> Spat:
 
 # ------------------------------------------------------------------------------------------------ MAP
 
-def _cm(q: _Quantity, where: str, value: float) -> int:
-    return q.to_raw(where, value)
+_ROLE_NAMES = {LaneRole.INGRESS: "ingress", LaneRole.EGRESS: "egress", LaneRole.CONNECTING: "connecting"}
+_ROLE_BY_NAME = {name: role for role, name in _ROLE_NAMES.items()}
+SPEED_UNAVAILABLE = 8191
+
+
+def _wire_order(role: LaneRole, nodes: Sequence[_T]) -> list[_T]:
+    """Driving direction <-> J2735 node order (from the intersection outward: an ingress lane reversed)."""
+    return list(reversed(nodes)) if role is LaneRole.INGRESS else list(nodes)
+
+
+def _map_nodes(w: str, lane: MapLane, role: LaneRole, ref_cm: tuple[int, int]) -> list[dict[str, int]]:
+    if not 2 <= len(lane.nodes_xy_m) <= 63:
+        raise ValueError(f"{w}.nodes_xy_m: expected 2..63 nodes, got {len(lane.nodes_xy_m)}")
+    nodes: list[dict[str, int]] = []
+    prev, step = ref_cm, _Q.NODE_STEP
+    for j, (x_m, y_m) in _wire_order(role, list(enumerate(lane.nodes_xy_m))):
+        # Steps between quantised absolute positions: rounding errors do not accumulate along the lane.
+        here = (_Q.POSITION.to_raw(f"{w}.nodes_xy_m[{j}]", x_m), _Q.POSITION.to_raw(f"{w}.nodes_xy_m[{j}]", y_m))
+        dx, dy = here[0] - prev[0], here[1] - prev[1]
+        if not (step.lo <= dx <= step.hi and step.lo <= dy <= step.hi):
+            previous = "previous node" if nodes else "reference point"
+            raise ValueError(f"{w}.nodes_xy_m[{j}]: step ({dx / 100:g}, {dy / 100:g}) m from the {previous} "
+                             f"is outside the encodable range [{step.lo / 100:g}, {step.hi / 100:g}] m")
+        nodes.append({"dx": dx, "dy": dy})
+        prev = here
+    return nodes
+
+
+def _map_connections(w: str, lane: MapLane) -> list[dict[str, int]]:
+    if len(lane.connections) > 16:
+        raise ValueError(f"{w}.connections: expected at most 16, got {len(lane.connections)}")
+    connections = []
+    for k, c in enumerate(lane.connections):
+        conn: dict[str, int] = {"connectingLane": _int(f"{w}.connections[{k}].connecting_lane_id",
+                                                       c.connecting_lane_id, 0, 255)}
+        if c.signal_group is not None:
+            conn["signalGroup"] = _int(f"{w}.connections[{k}].signal_group", c.signal_group, 0, 255)
+        connections.append(conn)
+    return connections
+
+
+def _map_lane(w: str, lane: MapLane, ref_cm: tuple[int, int]) -> dict[str, Any]:
+    try:
+        role = LaneRole(lane.role)
+    except ValueError:
+        raise ValueError(f"{w}.role: expected a LaneRole, got {lane.role!r}") from None
+    lane_v: dict[str, Any] = {
+        "laneId": _int(f"{w}.lane_id", lane.lane_id, 0, 255),
+        "role": _ROLE_NAMES[role],
+        "roadId": _int(f"{w}.road_id", lane.road_id, 0, 65535),
+        "roadLaneId": _int(f"{w}.road_lane_id", lane.road_lane_id, -128, 127),
+        "laneWidth": _Q.LANE_WIDTH.to_raw(f"{w}.width_m", lane.width_m),
+        "nodes": _map_nodes(w, lane, role, ref_cm), "connectsTo": _map_connections(w, lane),
+        "speedLimit": SPEED_UNAVAILABLE if lane.speed_limit_mps is None
+        else _Q.SPEED.to_raw(f"{w}.speed_limit_mps", lane.speed_limit_mps),
+    }
+    if lane.stop_line_xy_m is not None:
+        lane_v["stopLine"] = _xy(f"{w}.stop_line_xy_m (from ref_xy_m)", _Q.OFFSET,
+                                 lane.stop_line_xy_m[0] - ref_cm[0] / 100, lane.stop_line_xy_m[1] - ref_cm[1] / 100)
+    return lane_v
 
 
 def encode_map(m: MapMessage) -> bytes:
-    ref_x, ref_y = (_cm(_Q.POSITION, "MapMessage.ref_xy_m[0]", m.ref_xy_m[0]),
-                    _cm(_Q.POSITION, "MapMessage.ref_xy_m[1]", m.ref_xy_m[1]))
-    lanes = []
-    for i, lane in enumerate(m.lanes):
-        w = f"MapMessage.lanes[{i}]"
-        if not 2 <= len(lane.nodes_xy_m) <= 63:
-            raise ValueError(f"{w}.nodes_xy_m: expected 2..63 nodes, got {len(lane.nodes_xy_m)}")
-        nodes, prev = [], (ref_x, ref_y)
-        for j, (x_m, y_m) in enumerate(lane.nodes_xy_m):
-            # Steps between quantised absolute positions: rounding errors do not accumulate along the lane.
-            here = (_cm(_Q.POSITION, f"{w}.nodes_xy_m[{j}]", x_m), _cm(_Q.POSITION, f"{w}.nodes_xy_m[{j}]", y_m))
-            step = _Q.NODE_STEP
-            dx, dy = here[0] - prev[0], here[1] - prev[1]
-            if not (step.lo <= dx <= step.hi and step.lo <= dy <= step.hi):
-                raise ValueError(f"{w}.nodes_xy_m[{j}]: step ({dx / 100:g}, {dy / 100:g}) m from the previous node "
-                                 f"is outside the encodable range [{step.lo / 100:g}, {step.hi / 100:g}] m")
-            nodes.append({"dx": dx, "dy": dy})
-            prev = here
-        if len(lane.connections) > 16:
-            raise ValueError(f"{w}.connections: expected at most 16, got {len(lane.connections)}")
-        connections = []
-        for k, c in enumerate(lane.connections):
-            conn: dict[str, int] = {"connectingLane": _int(f"{w}.connections[{k}].connecting_lane_id",
-                                                           c.connecting_lane_id, 0, 255)}
-            if c.signal_group is not None:
-                conn["signalGroup"] = _int(f"{w}.connections[{k}].signal_group", c.signal_group, 0, 255)
-            connections.append(conn)
-        lane_v: dict[str, Any] = {
-            "laneId": _int(f"{w}.lane_id", lane.lane_id, 0, 255),
-            "laneWidth": _Q.LANE_WIDTH.to_raw(f"{w}.width_m", lane.width_m),
-            "nodes": nodes, "connectsTo": connections,
-            "speedLimit": _Q.SPEED.to_raw(f"{w}.speed_limit_mps", lane.speed_limit_mps),
-        }
-        if lane.stop_line_xy_m is not None:
-            lane_v["stopLine"] = _xy(f"{w}.stop_line_xy_m (from ref_xy_m)", _Q.OFFSET,
-                                     lane.stop_line_xy_m[0] - ref_x / 100, lane.stop_line_xy_m[1] - ref_y / 100)
-        lanes.append(lane_v)
+    ref_cm = (_Q.POSITION.to_raw("MapMessage.ref_xy_m[0]", m.ref_xy_m[0]),
+              _Q.POSITION.to_raw("MapMessage.ref_xy_m[1]", m.ref_xy_m[1]))
+    lanes = [_map_lane(f"MapMessage.lanes[{i}]", lane, ref_cm) for i, lane in enumerate(m.lanes)]
     if not 1 <= len(lanes) <= 255:
         raise ValueError(f"MapMessage.lanes: expected 1..255 lanes, got {len(lanes)}")
     return _encode("MAP", {
         "msgCnt": _int("MapMessage.msg_count", m.msg_count, 0, 127),
         "timeStamp": _Q.TIME.to_raw("MapMessage.time_s", m.time_s),
         "intersectionId": _int("MapMessage.intersection_id", m.intersection_id, 0, 65535),
-        "refPoint": {"x": ref_x, "y": ref_y}, "lanes": lanes,
+        "refPoint": {"x": ref_cm[0], "y": ref_cm[1]}, "lanes": lanes,
     })
+
+
+def _decoded_lane(lane: dict[str, Any], ref_x: int, ref_y: int) -> MapLane:
+    role = _ROLE_BY_NAME[lane["role"]]
+    x, y, nodes = ref_x, ref_y, []
+    for n in lane["nodes"]:
+        x, y = x + n["dx"], y + n["dy"]
+        nodes.append((x / 100, y / 100))
+    stop = lane.get("stopLine")
+    return MapLane(
+        lane["laneId"], _Q.LANE_WIDTH.to_si(lane["laneWidth"]), tuple(_wire_order(role, nodes)),
+        None if stop is None else ((ref_x + stop["x"]) / 100, (ref_y + stop["y"]) / 100),
+        tuple(LaneConnection(c["connectingLane"], c.get("signalGroup")) for c in lane["connectsTo"]),
+        None if lane["speedLimit"] == SPEED_UNAVAILABLE else _Q.SPEED.to_si(lane["speedLimit"]),
+        role, lane["roadId"], lane["roadLaneId"])
 
 
 def decode_map(data: bytes) -> MapMessage:
     def convert(v: dict[str, Any]) -> MapMessage:
         ref_x, ref_y = v["refPoint"]["x"], v["refPoint"]["y"]
-        lanes = []
-        for lane in v["lanes"]:
-            x, y, nodes = ref_x, ref_y, []
-            for n in lane["nodes"]:
-                x, y = x + n["dx"], y + n["dy"]
-                nodes.append((x / 100, y / 100))
-            stop = lane.get("stopLine")
-            lanes.append(MapLane(
-                lane["laneId"], _Q.LANE_WIDTH.to_si(lane["laneWidth"]), tuple(nodes),
-                None if stop is None else ((ref_x + stop["x"]) / 100, (ref_y + stop["y"]) / 100),
-                tuple(LaneConnection(c["connectingLane"], c.get("signalGroup")) for c in lane["connectsTo"]),
-                _Q.SPEED.to_si(lane["speedLimit"])))
         return MapMessage(v["msgCnt"], _Q.TIME.to_si(v["timeStamp"]), v["intersectionId"],
-                          (ref_x / 100, ref_y / 100), tuple(lanes))
+                          (ref_x / 100, ref_y / 100), tuple(_decoded_lane(lane, ref_x, ref_y) for lane in v["lanes"]))
     return _decode("MAP", data, convert)
 
 

@@ -14,6 +14,7 @@ from coop_drive.v2x.messages import (
     EventType,
     IntersectionState,
     LaneConnection,
+    LaneRole,
     MapLane,
     MapMessage,
     MovementPhaseState,
@@ -60,9 +61,11 @@ def map_message() -> MapMessage:
         ingress = tuple((ux * d + nx * 1.75, uy * d + ny * 1.75) for d in (outer, outer - 50.0, inner))
         egress = tuple((ux * d - nx * 1.75, uy * d - ny * 1.75) for d in (inner, inner + 50.0, outer))
         straight, left = 2 * ((arm + 2) % 4) + 2, 2 * ((arm + 1) % 4) + 2
+        # one road per arm, its reference line from the centre outward: the egress lane is its right lane (-1)
         lanes.append(MapLane(2 * arm + 1, 3.5, ingress, ingress[-1],
-                             (LaneConnection(straight, arm % 2 + 1), LaneConnection(left, arm % 2 + 3)), 13.89))
-        lanes.append(MapLane(2 * arm + 2, 3.5, egress, None, (), 13.89))
+                             (LaneConnection(straight, arm % 2 + 1), LaneConnection(left, arm % 2 + 3)), 13.89,
+                             LaneRole.INGRESS, arm + 1, 1))
+        lanes.append(MapLane(2 * arm + 2, 3.5, egress, None, (), 13.89, LaneRole.EGRESS, arm + 1, -1))
     return MapMessage(msg_count=1, time_s=TIME_S, intersection_id=7, ref_xy_m=(0.0, 0.0), lanes=tuple(lanes))
 
 

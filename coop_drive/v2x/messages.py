@@ -93,23 +93,34 @@ class LaneConnection:
     signal_group: int | None  # None: unsignalised
 
 
+class LaneRole(IntEnum):
+    """Where a MAP lane lies (J2735 directionalUse, plus the paths inside the intersection)."""
+
+    INGRESS = 0  # leads into the intersection
+    EGRESS = 1  # leads out of it
+    CONNECTING = 2  # inside it, from an ingress lane to an egress lane
+
+
 @dataclass(frozen=True)
 class MapLane:
     """A lane's centreline in driving direction (map frame [m]), its stop line and where it leads."""
 
-    lane_id: int
+    lane_id: int  # J2735 LaneID, unique within the message
     width_m: float
     nodes_xy_m: tuple[tuple[float, float], ...]
     stop_line_xy_m: tuple[float, float] | None
     connections: tuple[LaneConnection, ...]
-    speed_limit_mps: float
+    speed_limit_mps: float | None  # None: no limit given
+    role: LaneRole
+    road_id: int  # the road it belongs to (OpenDRIVE road id)
+    road_lane_id: int  # its id on that road (OpenDRIVE lane id)
 
 
 @dataclass(frozen=True)
 class MapMessage:
     """MAP: the topology of one intersection."""
 
-    msg_count: int
+    msg_count: int  # the revision (J2735 msgIssueRevision): changes only when the content does
     time_s: float
     intersection_id: int
     ref_xy_m: tuple[float, float]

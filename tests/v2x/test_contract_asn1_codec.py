@@ -39,6 +39,7 @@ from coop_drive.v2x.messages import (
     Bsm,
     IntersectionState,
     LaneConnection,
+    LaneRole,
     MapLane,
     MapMessage,
     MovementPhaseState,
@@ -142,6 +143,9 @@ def _lane(**kw) -> MapLane:
         stop_line_xy_m=(111.5, 199.25),
         connections=(LaneConnection(9, 2), LaneConnection(10, None)),
         speed_limit_mps=13.5,
+        role=LaneRole.EGRESS,
+        road_id=12,
+        road_lane_id=-1,
     )
     return replace(base, **kw)
 
@@ -593,10 +597,13 @@ def test_spat_counts_and_ids_at_their_bounds():
         encode_spat(_spat((_movement(), _movement(signal_group=256))))
 
 
-def _lane_bits(stop: tuple[int, int] | None = (1150, -75)) -> list[tuple[int, int, int]]:
+def _lane_bits(stop: tuple[int, int] | None = (1150, -75), role: int = 1) -> list[tuple[int, int, int]]:
     bits = [
         _u(0 if stop is None else 1, 1),  # stopLine present?
         _u(4, 8),  # laneId
+        _u(role, 2),  # role: ingress 0, egress 1, connecting 2
+        _u(12, 16),  # roadId
+        (-1, -128, 8),  # roadLaneId -1 in -128..127
         _u(350, 15),  # laneWidth 3.5 m in cm (0..32767)
         (2, 2, 6),  # two nodes: SIZE(2..63)
         (100, NODE, 16),  # (101, 202) m from ref (100, 200) m: (100, 200) cm
@@ -677,8 +684,13 @@ def test_map_node_steps_at_their_bounds():
         ):
             encode_map(_map((lane,)))
     # the first node is a step from the reference point
-    with pytest.raises(ValueError, match=r"^MapMessage\.lanes\[1\]\.nodes_xy_m\[0\]: step \(-400, 0\) m"):
+    with pytest.raises(
+        ValueError, match=r"^MapMessage\.lanes\[1\]\.nodes_xy_m\[0\]: step \(-400, 0\) m from the reference point"
+    ):
         encode_map(_map((_lane(), _lane(nodes_xy_m=((-300.0, 200.0), (-299.0, 200.0))))))
+    # an ingress lane's last node (its intersection end) is the first on the wire
+    with pytest.raises(ValueError, match=r"^MapMessage\.lanes\[0\]\.nodes_xy_m\[1\]: step \(-400, 0\) m from the ref"):
+        encode_map(_map((_lane(role=LaneRole.INGRESS, nodes_xy_m=((99.0, 200.0), (-300.0, 200.0))),)))
 
 
 def test_map_counts_at_their_bounds():
@@ -717,6 +729,31 @@ def test_map_connection_fields_name_the_culprit():
         encode_map(_map((_lane(connections=(LaneConnection(0, -1),)),)))
 
 
+def test_map_ingress_nodes_run_from_the_intersection_outward():
+    # driving direction (101, 202) -> (111.5, 199) m; on the wire (111.5, 199) first, from ref (100, 200) m
+    m = _map((_lane(role=LaneRole.INGRESS),))
+    bits = _lane_bits(role=0)
+    bits[7:11] = [(1150, NODE, 16), (-100, NODE, 16), (-1050, NODE, 16), (300, NODE, 16)]
+    assert encode_map(m) == _map_bits([bits])
+    assert decode_map(encode_map(m)) == m
+
+
+def test_map_roles_and_road_lane_ids():
+    for role in LaneRole:
+        m = _map((_lane(role=role, road_id=0, road_lane_id=127),))
+        assert decode_map(encode_map(m)) == m
+    with pytest.raises(ValueError, match=r"^MapMessage\.lanes\[0\]\.role: expected a LaneRole, got 3$"):
+        encode_map(_map((_lane(role=3),)))
+
+
+def test_map_speed_limit_none_is_j2735_unavailable():
+    m = _map((_lane(speed_limit_mps=None),))
+    bits = _lane_bits()
+    bits[-1] = _u(8191, 13)
+    assert encode_map(m) == _map_bits([bits])
+    assert decode_map(encode_map(m)) == m
+
+
 # ------------------------------------------------------------------------------------------------ ranges
 
 
@@ -749,6 +786,8 @@ INTEGER_FIELDS = [
     (lambda v: _map(msg_count=v), "MapMessage.msg_count", 0, 127),
     (lambda v: _map(intersection_id=v), "MapMessage.intersection_id", 0, 65_535),
     (lambda v: _map_lane(lane_id=v), "MapMessage.lanes[0].lane_id", 0, 255),
+    (lambda v: _map_lane(road_id=v), "MapMessage.lanes[0].road_id", 0, 65_535),
+    (lambda v: _map_lane(road_lane_id=v), "MapMessage.lanes[0].road_lane_id", -128, 127),
     (
         lambda v: _map_lane(connections=(LaneConnection(v, 1),)),
         "MapMessage.lanes[0].connections[0].connecting_lane_id",
@@ -1271,15 +1310,19 @@ def test_spat_round_trip_over_the_legal_ranges(time_s, groups):
     steps=st.lists(st.tuples(st.floats(-327.0, 327.0), st.floats(-327.0, 327.0)), min_size=2, max_size=10),
     stop=st.one_of(st.none(), st.tuples(st.floats(-1300.0, 1300.0), st.floats(-1300.0, 1300.0))),
     width=st.floats(0.0, 327.67),
-    limit=st.floats(0.0, 163.8),
+    limit=st.one_of(st.none(), st.floats(0.0, 163.8)),
+    role=st.sampled_from(list(LaneRole)),
 )
-def test_map_round_trip_over_the_legal_ranges(ref, steps, stop, width, limit):
+def test_map_round_trip_over_the_legal_ranges(ref, steps, stop, width, limit, role):
     nodes, (x, y) = [], ref
     for dx, dy in steps:
         x, y = x + dx, y + dy
         nodes.append((x, y))
+    if role is LaneRole.INGRESS:  # on the wire from the reference point's end: the same steps, reversed
+        nodes.reverse()
     stop_xy = None if stop is None else (ref[0] + stop[0], ref[1] + stop[1])
-    m = MapMessage(3, 1.0, 1, ref, (MapLane(1, width, tuple(nodes), stop_xy, (LaneConnection(2, None),), limit),))
+    lane = MapLane(1, width, tuple(nodes), stop_xy, (LaneConnection(2, None),), limit, role, 65_535, -128)
+    m = MapMessage(3, 1.0, 1, ref, (lane,))
     d = decode_map(encode_map(m))
     assert d.ref_xy_m == pytest.approx(ref, abs=0.005 + 1e-9)
     lane = d.lanes[0]
@@ -1289,7 +1332,10 @@ def test_map_round_trip_over_the_legal_ranges(ref, steps, stop, width, limit):
     if stop_xy is not None:
         assert lane.stop_line_xy_m == pytest.approx(stop_xy, abs=0.01 + 1e-9)
     assert lane.width_m == pytest.approx(width, abs=0.005 + 1e-9)
-    assert lane.speed_limit_mps == pytest.approx(limit, abs=0.01 + 1e-9)
+    assert (lane.role, lane.road_id, lane.road_lane_id) == (role, 65_535, -128)
+    assert (lane.speed_limit_mps is None) == (limit is None)
+    if limit is not None:
+        assert lane.speed_limit_mps == pytest.approx(limit, abs=0.01 + 1e-9)
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)

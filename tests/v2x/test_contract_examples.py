@@ -18,7 +18,7 @@ from coop_drive.v2x.messages import EventType, MovementPhaseState
 DOCUMENTED_SIZES = {
     "BSM": (26, 50),
     "SPAT (1 intersection, 4 signal groups)": (46, 70),
-    "MAP (1 intersection, 8 lanes, 3 nodes each)": (196, 220),
+    "MAP (1 intersection, 8 lanes, 3 nodes each)": (222, 246),
     "RSM (5 objects)": (145, 169),
     "RSM (1 object)": (43, 67),
     "RSM (20 objects)": (528, 552),
