@@ -3,9 +3,18 @@
 Messages are built and read with ``rosbags`` (``coop_drive.bag.ros_messages``) and go through rclpy as
 serialized CDR (``publish(bytes)``, ``raw=True`` subscriptions): byte-identical to what a bag holds.
 
-The cycle of a node is its step: subscription callbacks only store (``StepInputs``); when the inputs of a step
-are complete the node runs ``on_step`` once. A wall-clock watchdog timer handles what cannot arrive (a message
-lost on a best-effort topic, an upstream node that died). Nodes run on ``use_sim_time``: the bridge's /clock.
+Two modes (parameter ``mode``):
+
+- ``lockstep`` (the default): the cycle of a node is its step. Subscription callbacks only store
+  (``StepInputs``); when the inputs of a step are complete the node runs ``on_step`` once and reports the step.
+  A wall-clock watchdog timer handles what cannot arrive (a message lost on a best-effort topic, an upstream
+  node that died). The run is reproducible: the same frames, commands and metrics as in-process.
+- ``realtime`` (free-running, what a deployed MEC on another host runs): no step reports. The simulator bridge
+  steps the world on a wall-clock timer at real time; every other node runs ``on_step`` on a timer against
+  /clock (at each step's clock tick) with whatever arrived since its previous tick; the link relays delay
+  frames in wall time. Only the bridge's final status (the run's end) travels on the status topic.
+
+Nodes run on ``use_sim_time``: the bridge's /clock.
 """
 
 from __future__ import annotations
@@ -26,10 +35,13 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
-from coop_drive.bag.ros_messages import MessageFactory, stamp_ns
+from coop_drive.bag.ros_messages import T_CLOCK, MessageFactory, stamp_ns
 from coop_drive.bag.typestore import coop_drive_typestore
-from coop_drive.nodes.stepping import ProgressWatch, StartHandshake, StepInputs, StepReport
+from coop_drive.nodes.stepping import FreeRunInputs, ProgressWatch, StartHandshake, StepInputs, StepReport
+from coop_drive.nodes.topology import BRIDGE
 from coop_drive.scenario import Scenario, Split, load_scenario
+from coop_drive.units import s_to_ns
+from coop_drive.v2x.asn1_codec import specification
 
 # Data topics: nothing may be lost; a late-joining reader (the recorder) still gets the start of the run.
 DATA_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1000, reliability=ReliabilityPolicy.RELIABLE,
@@ -38,10 +50,18 @@ DATA_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1000, reliability=R
 V2X_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100, reliability=ReliabilityPolicy.BEST_EFFORT,
                      durability=DurabilityPolicy.VOLATILE)
 STATUS_TOPIC = "/sim/step_status"
+LOCKSTEP, REALTIME = "lockstep", "realtime"
+MODES = (LOCKSTEP, REALTIME)
 STARTUP_GRACE_S = 15.0  # a node waits this much longer than the bridge for the first step: the bridge reports
 # header.frame_id of the beacons (StepStatus) a node sends while waiting for the first step: HELLO while it has
 # not yet heard each of its upstream nodes, READY once it has (coop_drive/nodes/stepping.py)
 HELLO, READY = "hello", "ready"
+
+
+class InputsPending(RuntimeError):
+    """A step came before an input the node cannot start without (the route, the signal plans). In lockstep
+    it is an error (the input was published with the first step); in realtime the tick is skipped and its
+    messages wait for the next one."""
 
 
 def _msg_class(msgtype: str) -> Any:
@@ -68,6 +88,19 @@ class SteppedNode(Node):
         self.declare_parameter("startup_timeout_s", 60.0, ParameterDescriptor(
             description="wall time [s] the bridge waits for every node before the first step; the other nodes "
                         "give up STARTUP_GRACE_S later if no step has come (the bridge is gone)"))
+        self.declare_parameter("mode", LOCKSTEP, ParameterDescriptor(
+            description="lockstep (synchronous stepping, reproducible) | realtime (free-running on /clock)"))
+        self.mode = str(self.get_parameter("mode").value)
+        if self.mode not in MODES:
+            raise ValueError(f"{self.get_fully_qualified_name()}: parameter 'mode' must be one of "
+                             f"{' | '.join(MODES)}, got {self.mode!r}")
+        self.declare_parameter("real_time_factor", 1.0, ParameterDescriptor(
+            description="realtime mode: simulated seconds per wall-clock second (the bridge's stepping, the "
+                        "link relays' delays)"))
+        self.real_time_factor = float(self.get_parameter("real_time_factor").value)
+        if not self.real_time_factor > 0:
+            raise ValueError(f"{self.get_fully_qualified_name()}: parameter 'real_time_factor' must be > 0, "
+                             f"got {self.real_time_factor}")
         self.startup_timeout_s = float(self.get_parameter("startup_timeout_s").value)
         self.best_effort_wait_s = float(self.get_parameter("best_effort_wait_s").value)
         self.step_timeout_s = float(self.get_parameter("step_timeout_s").value)
@@ -75,6 +108,8 @@ class SteppedNode(Node):
         self._topics: list[str] = []
         self._best_effort: set[str] = set()
         self._inputs: StepInputs | None = None
+        self._buffered: FreeRunInputs | None = None  # realtime: what arrived since the last tick
+        self._scenario: Scenario | None = None
         self._outputs: dict[str, tuple[Any, str]] = {}
         self._counts: dict[str, int] = {}
         self._incomplete_since: float | None = None
@@ -102,13 +137,22 @@ class SteppedNode(Node):
             self._best_effort.add(resolved)
         return resolved
 
-    def begin(self, upstream_default: Sequence[str], lagged: Mapping[str, int] | None = None) -> None:
+    def begin(self, upstream_default: Sequence[str], lagged: Mapping[str, int] | None = None,
+              clock_driven: bool = True) -> None:
         """Start taking part in stepping, after every add_input: wait for these nodes' reports (``lagged``:
-        upstream nodes whose report of step t feeds this node's step t + lag [ns])."""
+        upstream nodes whose report of step t feeds this node's step t + lag [ns]). In realtime mode the node
+        steps at each step's /clock tick instead (``clock_driven``) or on its own (the bridge's wall timer, the
+        relays' arrivals: ``on_message``)."""
         upstream = [u for u in self.get_parameter("upstream").value if u]
         self._upstream = upstream or list(upstream_default)
-        self._inputs = StepInputs(self._upstream, self._topics, lagged)
         self._handshake = StartHandshake(self._upstream)
+        if self.mode == LOCKSTEP:
+            self._inputs = StepInputs(self._upstream, self._topics, lagged)
+            return
+        self._buffered = FreeRunInputs(self._topics, s_to_ns(self.load_scenario().step_s))
+        specification()  # compiled now, not in the first step: a free-running node must keep up from the start
+        if clock_driven:
+            self.create_subscription(_msg_class(T_CLOCK), "/clock", self._on_clock, DATA_QOS, raw=True)
 
     def add_output(self, topic: str, msgtype: str, best_effort: bool = False) -> str:
         pub = self.create_publisher(_msg_class(msgtype), topic, V2X_QOS if best_effort else DATA_QOS)
@@ -123,7 +167,12 @@ class SteppedNode(Node):
         self._counts[topic] += 1
 
     def report_step(self, stamp: int, final: bool = False) -> None:
-        """Publish this step's StepStatus (counts of every output) and reset the counts."""
+        """Publish this step's StepStatus (counts of every output) and reset the counts. In realtime mode only
+        the final one is published (no step reports)."""
+        if self.mode == REALTIME and not final:
+            self._counts = dict.fromkeys(self._counts, 0)
+            self._progress.progressed(time.monotonic())
+            return
         status = self.msgs.step_status(stamp, self.get_fully_qualified_name(), self._counts, final)
         self._status_pub.publish(self.msgs.serialize(status))
         self._counts = dict.fromkeys(self._counts, 0)
@@ -145,7 +194,8 @@ class SteppedNode(Node):
         if self._progress.started:
             self._hello_timer.cancel()
             return
-        ready = self._inputs is not None and self._handshake.ready
+        begun = self._inputs is not None or self._buffered is not None
+        ready = begun and self._handshake.ready
         if not ready and not self._waiting_logged and time.monotonic() - self._created_s > 10.0:
             self._waiting_logged = True
             self.get_logger().info(f"not heard from {', '.join(self._handshake.missing()) or 'itself'} yet")
@@ -159,6 +209,10 @@ class SteppedNode(Node):
             self._handshake.heard(str(msg.node))
             self.on_beacon(str(msg.node), msg.header.frame_id == READY)
             return
+        if self._buffered is not None:  # realtime: the bridge's final status ends the run
+            if bool(msg.final) and str(msg.node) == BRIDGE and not self.finished:
+                self._end_free_run(stamp_ns(msg.header.stamp))
+            return
         self._progress.start(time.monotonic())
         report = StepReport(msg.node, stamp_ns(msg.header.stamp),
                             {str(t): int(c) for t, c in zip(msg.topics, msg.counts, strict=True)}, bool(msg.final))
@@ -171,6 +225,37 @@ class SteppedNode(Node):
         if self._inputs is not None:
             self._inputs.add_message(topic, bytes(data))
             self._advance()
+        elif self._buffered is not None and not self.finished:
+            if not self.on_message(topic, bytes(data)):
+                self._buffered.add(topic, bytes(data))
+
+    # --- realtime ------------------------------------------------------------------------------
+    def _on_clock(self, data: bytes) -> None:
+        """A /clock message: at each step's tick, the step with what arrived since the previous tick."""
+        buffered = self._buffered
+        if buffered is None or self.finished:
+            return
+        now_ns = stamp_ns(self.msgs.deserialize(data, T_CLOCK).clock)
+        if not buffered.due(now_ns):
+            return
+        self._progress.start(time.monotonic())
+        messages = buffered.take()
+        try:
+            self.on_step(now_ns, messages)
+        except InputsPending:
+            buffered.put_back(messages)  # the route or plans have not arrived yet: wait for them
+            return
+        buffered.ticked(now_ns)
+        self._progress.progressed(time.monotonic())
+
+    def _end_free_run(self, stamp: int) -> None:
+        assert self._buffered is not None
+        try:
+            self.on_final(stamp, self._buffered.take())
+        except InputsPending:
+            pass  # the run ended before this node could start: nothing to finish
+        self.report_step(stamp, final=True)
+        self.finished = True
 
     def _advance(self, allow_missing: bool = False) -> None:
         inputs = self._inputs
@@ -195,7 +280,7 @@ class SteppedNode(Node):
             self.on_step(stamp, messages)
 
     def _watchdog(self) -> None:
-        if self.finished or self._inputs is None:
+        if self.finished or (self._inputs is None and self._buffered is None):
             return
         now = time.monotonic()
         if not self._progress.started and now - self._created_s > self.startup_timeout_s + STARTUP_GRACE_S:
@@ -203,6 +288,12 @@ class SteppedNode(Node):
                                     "(the bridge never started the run, or is gone); giving up")
             self.exit_code = 1
             self.finished = True
+            return
+        if self._inputs is None:  # realtime: the clock has stopped (the bridge is gone)
+            if self._progress.stalled(now):
+                self.get_logger().error(f"no clock tick for {self.step_timeout_s:.1f} s; the simulator bridge "
+                                        "has probably died; giving up")
+                self.exit_code, self.finished = 1, True
             return
         if self._incomplete_since is not None and now - self._incomplete_since > self.best_effort_wait_s:
             missing = self._inputs.missing()
@@ -226,6 +317,10 @@ class SteppedNode(Node):
     def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
         raise NotImplementedError
 
+    def on_message(self, topic: str, data: bytes) -> bool:
+        """Realtime mode: a message as it arrives; True if the node took it (else it waits for the next tick)."""
+        return False
+
     def on_final(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
         """The run ended at ``stamp``; the default does nothing."""
 
@@ -247,6 +342,12 @@ class SteppedNode(Node):
         return str(self.get_parameter("source_id").value)
 
     def load_scenario(self) -> Scenario:
+        """The scenario of the parameters (loaded once)."""
+        if self._scenario is None:
+            self._scenario = self._load_scenario()
+        return self._scenario
+
+    def _load_scenario(self) -> Scenario:
         from coop_drive.link.profiles import load_profile
         from coop_drive.scenario.model import Fault, LinkSpec
 

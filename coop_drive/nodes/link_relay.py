@@ -11,22 +11,29 @@ map service) are sent in the in-process order (``harness.order.TaskOrder``), so 
 after the vehicle's step t and publishes, in that step, every frame due before t + step: the MEC planner
 uses them from step t + step on (none due after the run's end). Frames the link drops are never published.
 Best-effort QoS.
+
+In realtime mode a frame goes on the link as it arrives and is published when its delay (due time minus send
+time, divided by ``real_time_factor``) has passed on the wall clock, stamped with its due time.
 """
 
 from __future__ import annotations
 
+import heapq
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
+from rclpy.clock import Clock, ClockType
 
 from coop_drive.bag.ros_messages import T_V2X, frame_bytes, stamp_ns
-from coop_drive.harness.link import Direction, DuplexLink
+from coop_drive.harness.link import Delivery, Direction, DuplexLink
 from coop_drive.harness.order import TaskOrder
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.topology import LINK, UPLINK, runs, upstream_of
-from coop_drive.units import s_to_ns
+from coop_drive.units import NS_PER_S, s_to_ns
 
+MIN_TIMER_S = 1e-4  # realtime: a frame with no delay is released on a timer this short
 TOPICS = {"downlink": ("/mec/v2x_out", "/vehicle/v2x_in"), "uplink": ("/vehicle/v2x_out", "/mec/v2x_in")}
 
 
@@ -53,7 +60,38 @@ class LinkRelay(SteppedNode):
             self.get_logger().info(f"split {sc.split.value}: no link; exiting")
             self.finished = True
             return
-        self.begin(upstream_of(me, sc))
+        self._releases: list[tuple[float, int, Delivery]] = []  # realtime: (wall time [s], order, frame)
+        self.begin(upstream_of(me, sc), clock_driven=False)
+        self._wall = Clock(clock_type=ClockType.STEADY_TIME)
+
+    def on_message(self, topic: str, data: bytes) -> bool:
+        """Realtime: the frame goes on the link now; it is released after its delay in wall time."""
+        msg = self.msgs.deserialize(data, T_V2X)
+        sent_ns = stamp_ns(msg.header.stamp)
+        delivery = self.link.send(self.way, sent_ns, frame_bytes(msg))
+        if delivery is not None:
+            self.link.due(delivery.due_ns)  # taken off the link's own queue: the wall clock releases it
+            delay_s = (delivery.due_ns - sent_ns) / NS_PER_S / self.real_time_factor
+            heapq.heappush(self._releases, (time.monotonic() + delay_s, delivery.sequence, delivery))
+            self._arm(delay_s)
+        return True
+
+    def _arm(self, delay_s: float) -> None:
+        """A one-shot wall-clock timer that releases what is due when it fires."""
+        timer: Any = None
+
+        def fire() -> None:
+            timer.cancel()
+            self.destroy_timer(timer)
+            self._release()
+
+        timer = self.create_timer(max(delay_s, MIN_TIMER_S), fire, clock=self._wall)
+
+    def _release(self) -> None:
+        now_s = time.monotonic()
+        while self._releases and self._releases[0][0] <= now_s:
+            delivery = heapq.heappop(self._releases)[2]
+            self.publish(self.t_out, self.msgs.v2x_frame(delivery.due_ns, delivery.frame))
 
     def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
         if self.end_ns is None:

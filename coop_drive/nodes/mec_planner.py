@@ -1,7 +1,7 @@
 """The MEC planner (namespace /mec; edge-planning and cloud-planning splits): BSMs in, speed plans out.
 
 Inputs: ``/run/route`` (the ego's registered route), ``/run/signal_plans`` (signalised maps: the controllers'
-fixed-time plans, JSON), ``tracks`` (ObjectList: the MEC perception's tracks at each planning instant) and
+fixed-time plans, SignalPlans), ``tracks`` (ObjectList: the MEC perception's tracks at each planning instant) and
 ``v2x_in`` (V2XFrame, best effort: the uplink's deliveries, BSMs). Output: ``v2x_out`` (V2XFrame, best effort):
 a SpeedPlan frame every planning period once a BSM has arrived.
 
@@ -21,26 +21,25 @@ from typing import Any
 from coop_drive.bag.ros_messages import (
     T_OBJECT_LIST,
     T_PATH,
-    T_STRING,
     T_V2X,
     estimates_from_msg,
     frame_bytes,
     route_from_msg,
     stamp_ns,
 )
+from coop_drive.bag.signal_messages import T_SIGNAL_PLANS, plans_from_msg
 from coop_drive.cores.offboard_planning import MecPlanner, mec_planner_for
 from coop_drive.cores.roadside_perception import MecCore
 from coop_drive.cores.spat_service import SpatService
 from coop_drive.harness.order import PLAN_PERIOD_S, SPAT_RATE_HZ, Task, TaskOrder
 from coop_drive.hdmap.service import signal_map_service
-from coop_drive.nodes.base import SteppedNode, run_node
+from coop_drive.nodes.base import InputsPending, SteppedNode, run_node
 from coop_drive.nodes.stepping import Periodic
 from coop_drive.nodes.topology import PLANNER, lagged_upstream, runs, upstream_of
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.units import ns_to_s, s_to_ns
 from coop_drive.v2x.asn1_codec import encode_speed_plan
 from coop_drive.v2x.frame import MessageType, V2XFrame, encode_frame
-from coop_drive.world.traffic_lights import plans_from_json
 
 
 class MecPlannerNode(SteppedNode):
@@ -56,7 +55,7 @@ class MecPlannerNode(SteppedNode):
         self.sequence = 0
         self.order: TaskOrder | None = None
         self.t_route = self.add_input("/run/route", T_PATH)
-        self.t_plans = self.add_input("/run/signal_plans", T_STRING)
+        self.t_plans = self.add_input("/run/signal_plans", T_SIGNAL_PLANS)
         self.t_tracks = self.add_input("tracks", T_OBJECT_LIST)
         self.t_uplink = self.add_input("v2x_in", T_V2X, best_effort=True)
         self.t_v2x = self.add_output("v2x_out", T_V2X, best_effort=True)
@@ -77,12 +76,12 @@ class MecPlannerNode(SteppedNode):
             self.core = MecCore(self.source_id, mec_planner_for(self.scenario, route, self.map_service))
         for data in messages[self.t_plans]:
             if self.map_service is not None:
-                plans = plans_from_json(str(self.msgs.deserialize(data, T_STRING).data))
+                plans = plans_from_msg(self.msgs.deserialize(data, T_SIGNAL_PLANS))
                 self.spat = SpatService(plans, self.map_service.map, self.source_id)
         if self.core is None or self.core.planner is None:
-            raise RuntimeError("no route received before the first step")
+            raise InputsPending("no route received before the first step")
         if self.map_service is not None and self.spat is None:
-            raise RuntimeError("no signal plans received before the first step")
+            raise InputsPending("no signal plans received before the first step")
         return self.core.planner
 
     def _take_spat(self, time_s: float, planner: MecPlanner) -> None:

@@ -28,6 +28,7 @@ from coop_drive.bag.ros_messages import (
     T_V2X,
     stamp_ns,
 )
+from coop_drive.bag.signal_messages import T_SIGNAL_PLANS, T_SIGNAL_VIEW
 from coop_drive.harness.order import TaskOrder
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.topology import RECORDER, upstream_of
@@ -36,12 +37,12 @@ from coop_drive.nodes.topology import RECORDER, upstream_of
 RECORDED: list[tuple[str, str, bool]] = [  # (topic, type, best effort)
     ("/run/config", T_STRING, False),
     ("/run/route", T_PATH, False),
-    ("/run/signal_plans", T_STRING, False),  # signalised maps: the controllers' plans, at the start
+    ("/run/signal_plans", T_SIGNAL_PLANS, False),  # signalised maps: the controllers' plans, at the start
     ("/clock", T_CLOCK, False),
     ("/ground_truth/objects", T_OBJECT_LIST, False),
     ("/vehicle/odom", T_ODOM, False),
     ("/vehicle/imu", T_IMU, False),
-    ("/vehicle/signal", T_STRING, False),  # signalised maps: the camera's view of the next signal
+    ("/vehicle/signal", T_SIGNAL_VIEW, False),  # signalised maps: the camera's view of the next signal
     ("/vehicle/detections", T_SCAN, False),
     ("/mec/detections", T_SCAN, False),
     ("/mec/objects", T_OBJECT_LIST, False),

@@ -5,6 +5,10 @@ stepping). Writes metrics.json at the end of the run.
 
 One step follows ``harness/order.py``: the world (tick, ground truth), the scans due in [t, t + step), then the
 stack's publications, deliveries and plan; the speed command is applied and the world ticks again.
+
+In realtime mode (``mode: realtime``) the bridge does not wait for the stack: a wall-clock timer steps the world
+every ``step_s / real_time_factor`` seconds with the newest speed command that has arrived, and the other
+nodes run on the /clock it publishes. Only the start (every node up) and the end (the final status) are shared.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untyped]
+from rclpy.clock import Clock, ClockType
 
 from coop_drive.bag.recorder import bag_config
 from coop_drive.bag.ros_messages import (
@@ -34,6 +39,18 @@ from coop_drive.bag.ros_messages import (
     frame_bytes,
     stamp_ns,
 )
+from coop_drive.bag.signal_messages import (
+    T_RECEPTION_STATUS,
+    T_SIGNAL_PLANS,
+    T_SIGNAL_VIEW,
+    T_VEHICLE_STATUS,
+    reception_from_msg,
+    signal_plans,
+    signal_view,
+    vehicle_status_from_msg,
+)
+from coop_drive.cores.onboard_perception import ReceptionStats
+from coop_drive.cores.onboard_planning import PlannerStatus
 from coop_drive.eval.metrics import write_metrics
 from coop_drive.eval.perception_metrics import PerceptionRecorder
 from coop_drive.harness.observers import MetricsObserver, VehicleStatus, WorldView
@@ -41,13 +58,13 @@ from coop_drive.harness.order import PeriodicTask
 from coop_drive.harness.scheduler import EventScheduler
 from coop_drive.harness.world import WorldLoop
 from coop_drive.launching.runner import EXIT_STARTUP_FAILED
-from coop_drive.nodes.base import SteppedNode, run_node
+from coop_drive.nodes.base import REALTIME, SteppedNode, run_node
 from coop_drive.nodes.support import unsupported
 from coop_drive.nodes.topology import BRIDGE, RECORDER, stack_nodes, upstream_of
 from coop_drive.units import ns_to_s, s_to_ns
 from coop_drive.v2x.frame import MessageType
 from coop_drive.world.sumo_backend import SumoWorld
-from coop_drive.world.traffic_lights import NextSignal, next_signal_to_json, plans_to_json
+from coop_drive.world.traffic_lights import NextSignal
 
 
 class SimBridge(SteppedNode):
@@ -78,8 +95,8 @@ class SimBridge(SteppedNode):
         self.t_clock = self.add_output("/clock", T_CLOCK)
         self.t_config = self.add_output("run/config", T_STRING)
         self.t_route = self.add_output("run/route", T_PATH)
-        self.t_plans = self.add_output("run/signal_plans", T_STRING)  # signalised maps: for the SPaT service
-        self.t_signal = self.add_output("vehicle/signal", T_STRING)  # signalised maps: the ego's next signal
+        self.t_plans = self.add_output("run/signal_plans", T_SIGNAL_PLANS)  # signalised maps: for the SPaT service
+        self.t_signal = self.add_output("vehicle/signal", T_SIGNAL_VIEW)  # signalised maps: the ego's next signal
         self.t_truth = self.add_output("ground_truth/objects", T_OBJECT_LIST)
         self.t_markers = self.add_output("ground_truth/markers", T_MARKERS)  # live view (RViz), not recorded
         self.t_odom = self.add_output("vehicle/odom", T_ODOM)
@@ -88,13 +105,13 @@ class SimBridge(SteppedNode):
         self.t_roadside = self.add_output("mec/detections", T_SCAN)
         self.t_cmd = self.add_input("vehicle/speed_command", T_TWIST_STAMPED)
         self.t_picture = self.add_input("vehicle/objects", T_OBJECT_LIST)  # scored: GOSPA, RMSE, first detection
-        self.t_planner_status = self.add_input("vehicle/planner/status", T_STRING)  # vehicle-side metrics, advice
-        self.t_perception_status = self.add_input("vehicle/perception/status", T_STRING)  # frames rejected
+        self.t_planner_status = self.add_input("vehicle/planner/status", T_VEHICLE_STATUS)  # metrics, advice
+        self.t_perception_status = self.add_input("vehicle/perception/status", T_RECEPTION_STATUS)  # rejected
         self.t_sent = self.add_input("mec/v2x_out", T_V2X, best_effort=True)
         self.t_delivered = self.add_input("vehicle/v2x_in", T_V2X, best_effort=True)
         self.t_up_sent = self.add_input("vehicle/v2x_out", T_V2X, best_effort=True)
         self.t_up_delivered = self.add_input("mec/v2x_in", T_V2X, best_effort=True)
-        self.begin(upstream_of(BRIDGE, sc))
+        self.begin(upstream_of(BRIDGE, sc), clock_driven=False)
 
         self.loop = WorldLoop(sc, SumoWorld())
         self.world = self.loop.world
@@ -113,8 +130,8 @@ class SimBridge(SteppedNode):
                                          ns_to_s(self.start_ns))
         self.metrics = self.recorders.metrics
         self.next_signal: NextSignal | None = None  # signalised maps: the ego's next signal (ground truth)
-        self.vehicle_status: dict[str, Any] = {}
-        self.reception_status: dict[str, Any] = {}
+        self.vehicle_status: PlannerStatus | None = None
+        self.reception_status: ReceptionStats | None = None
         # Sensor scans on a scheduler of their own, in the step's order (harness/order.py)
         self.sensor_events = EventScheduler()
         self.sensor_events.now_ns = self.start_ns
@@ -138,6 +155,18 @@ class SimBridge(SteppedNode):
                 self._observed(self.loop.observe())
                 self.loop.spawn_due()
                 self._emit_step(first=True)
+                if self.mode == REALTIME:
+                    self._progress.start(time.monotonic())
+                    period_s = self.scenario.step_s / self.real_time_factor
+                    self._free_timer = self.create_timer(period_s, self._free_step,
+                                                         clock=Clock(clock_type=ClockType.STEADY_TIME))
+
+    def _free_step(self) -> None:
+        """Realtime: one world step on the wall clock, with whatever the stack has sent since the last one."""
+        if self.finished or self._buffered is None:
+            self._free_timer.cancel()
+            return
+        self.on_step(s_to_ns(self.world.time_s), self._buffered.take())
 
     def _startup_failure(self, now: float) -> str | None:
         """Why the run cannot start (then the launch may simply be started again), or None while it may."""
@@ -180,8 +209,8 @@ class SimBridge(SteppedNode):
         if ego is not None:
             self.publish(self.t_odom, self.msgs.odometry(t, ego))
             self.publish(self.t_imu, self.msgs.imu(t, ego))
-        if self.signal_plans:  # the camera's view of the next signal, JSON (coop_drive.world.traffic_lights)
-            self.publish(self.t_signal, self.msgs.string(next_signal_to_json(self.next_signal)))
+        if self.signal_plans:  # the camera's view of the next signal
+            self.publish(self.t_signal, signal_view(self.msgs, t, self.next_signal))
 
     def _emit_step(self, first: bool = False) -> None:
         t = s_to_ns(self.world.time_s)
@@ -191,7 +220,7 @@ class SimBridge(SteppedNode):
             self.publish(self.t_config, self.msgs.string(json.dumps(config, sort_keys=True)))
             self.publish(self.t_route, self.msgs.route(t, self.route))
             if self.signal_plans:
-                self.publish(self.t_plans, self.msgs.string(plans_to_json(self.signal_plans)))
+                self.publish(self.t_plans, signal_plans(self.msgs, t, self.signal_plans))
         self._publish_world(t)
         self.sensor_events.run_until(min(t + self.step_ns - 1, self.end_ns))  # scans due in [t, t + step)
         self.report_step(t)
@@ -224,11 +253,11 @@ class SimBridge(SteppedNode):
             self.recorders.scored.on_picture(self.world.time_s, self.states, picture)
         ego = self.states.get(self.ego_id)
         for data in messages[self.t_planner_status]:  # with this step's command
-            self.vehicle_status = json.loads(self.msgs.deserialize(data, T_STRING).data)
+            self.vehicle_status = vehicle_status_from_msg(self.msgs.deserialize(data, T_VEHICLE_STATUS))
             if ego is not None:  # the GLOSA advice in force at t and the speed at t (None: no advice)
-                self.recorders.driving.on_advice(ego.speed_mps, self.vehicle_status.get("advice_mps"))
+                self.recorders.driving.on_advice(ego.speed_mps, self.vehicle_status.advice_mps)
         for data in messages[self.t_perception_status]:
-            self.reception_status = json.loads(self.msgs.deserialize(data, T_STRING).data)
+            self.reception_status = reception_from_msg(self.msgs.deserialize(data, T_RECEPTION_STATUS))
         for data in messages[self.t_cmd]:
             cmd = self.msgs.deserialize(data, T_TWIST_STAMPED)
             self.world.command_ego_speed(float(cmd.twist.linear.x))
@@ -250,10 +279,11 @@ class SimBridge(SteppedNode):
 
     def _finish(self, aborted: bool) -> None:
         vs = self.vehicle_status  # the vehicle planner's state after its last plan
-        rejected = int(vs.get("frames_rejected", 0)) + int(self.reception_status.get("frames_rejected", 0))
-        status = VehicleStatus(frames_rejected=rejected) if not vs else VehicleStatus(
-            int(vs["warnings_issued"]), vs["takeover_requested_s"], vs["minimal_risk_s"], vs["v2x_degraded_s"],
-            int(vs["plan_cycles_followed"]), rejected)
+        rejected = (0 if vs is None else vs.frames_rejected) + (
+            0 if self.reception_status is None else self.reception_status.frames_rejected)
+        status = VehicleStatus(frames_rejected=rejected) if vs is None else VehicleStatus(
+            vs.warnings_issued, vs.takeover_requested_s, vs.minimal_risk_s, vs.v2x_degraded_s,
+            vs.plan_cycles_followed, rejected)
         m = self.recorders.finish(self.world.time_s, status)
         m.wall_time_s = time.monotonic() - (self._first_step_wall or self._t0_wall)  # start-up excluded
         self.world.close()

@@ -1,4 +1,5 @@
-"""Synchronous stepping, ROS-free: which inputs of a simulation step a node holds, and when it holds all.
+"""Synchronous stepping, ROS-free: which inputs of a simulation step a node holds, and when it holds all
+(and, for the free-running mode, what a node holds between two clock ticks: ``FreeRunInputs``).
 
 Every node of the ROS 2 runtime ends each step by publishing a ``StepStatus``: the step's time and, per
 topic, how many messages it published during the step. A downstream node buffers its inputs per topic
@@ -204,3 +205,37 @@ class StartHandshake:
     @property
     def ready(self) -> bool:
         return not self.missing()
+
+
+class FreeRunInputs:
+    """Inputs of a free-running (realtime) node: what arrived on each topic since its previous tick, and when
+    the next tick is due (one per step of simulation time, at the first clock at or after it)."""
+
+    def __init__(self, topics: Iterable[str], step_ns: int) -> None:
+        if step_ns <= 0:
+            raise ValueError(f"step must be positive, got {step_ns} ns")
+        self.topics = tuple(topics)
+        self.step_ns = step_ns
+        self.next_tick_ns: int | None = None
+        self._buffers: dict[str, list[bytes]] = {t: [] for t in self.topics}
+
+    def add(self, topic: str, data: bytes) -> None:
+        self._buffers[topic].append(data)
+
+    def due(self, now_ns: int) -> bool:
+        """Whether the clock at ``now_ns`` is a tick (the first clock is)."""
+        return self.next_tick_ns is None or now_ns >= self.next_tick_ns
+
+    def ticked(self, now_ns: int) -> None:
+        """The tick at ``now_ns`` ran; the next is one step later."""
+        self.next_tick_ns = now_ns + self.step_ns
+
+    def take(self) -> dict[str, list[bytes]]:
+        """Everything buffered, per topic (every topic present), in arrival order; the buffers are emptied."""
+        out, self._buffers = self._buffers, {t: [] for t in self.topics}
+        return out
+
+    def put_back(self, messages: Mapping[str, list[bytes]]) -> None:
+        """Messages taken by a tick that could not run go back before anything that arrived since."""
+        for topic, items in messages.items():
+            self._buffers[topic] = [*items, *self._buffers[topic]]

@@ -3,19 +3,19 @@ offloaded plan's follower, the supervisor and the automation level (VehiclePlann
 
 Inputs: ``/run/route``, ``odom`` (Odometry), ``imu`` (Imu: heading and acceleration, for the BSM), ``v2x_in``
 (V2XFrame, best effort: speed plans, MAP and SPaT frames are used, object lists are the perception's),
-``signal`` (String, on signalised maps: the camera's view of the next signal, JSON), and the
+``signal`` (SignalView, on signalised maps: the camera's view of the next signal), and the
 perception node's ``objects`` (the fused picture), ``tracks`` (its own tracks) and ``received`` (the newest
 received object list; its generation time feeds the supervisor). Outputs per step: ``speed_command``
 (TwistStamped, linear.x = commanded speed [m/s]); in the splits with V2X, ``v2x_out`` (V2XFrame, best effort):
-a BSM every 0.1 s, as in-process; ``~/status`` (String, JSON, with each command): the vehicle-side metrics
+a BSM every 0.1 s, as in-process; ``~/status`` (VehicleStatus, with each command): the vehicle-side metrics
 so far and the GLOSA advice in force, for the bridge's metrics.json. With ``map: mec`` the car has no map
 and drives on the MAP messages it receives.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from coop_drive.bag.ros_messages import (
@@ -23,7 +23,6 @@ from coop_drive.bag.ros_messages import (
     T_OBJECT_LIST,
     T_ODOM,
     T_PATH,
-    T_STRING,
     T_TWIST_STAMPED,
     T_V2X,
     estimates_from_msg,
@@ -33,15 +32,26 @@ from coop_drive.bag.ros_messages import (
     route_from_msg,
     stamp_ns,
 )
+from coop_drive.bag.signal_messages import T_SIGNAL_VIEW, T_VEHICLE_STATUS, signal_view_from_msg, vehicle_status
 from coop_drive.cores.onboard_perception import VehiclePicture
 from coop_drive.cores.onboard_planning import VehiclePlannerCore, vehicle_planner_for
 from coop_drive.harness.order import BSM_PERIOD_S
 from coop_drive.hdmap.service import signal_map_service
-from coop_drive.nodes.base import SteppedNode, run_node
+from coop_drive.nodes.base import InputsPending, SteppedNode, run_node
 from coop_drive.nodes.topology import VEHICLE_PLANNER, upstream_of
 from coop_drive.nodes.vehicle_perception import declare_fusion_parameters
 from coop_drive.units import NS_PER_S, ns_to_s, s_to_ns
-from coop_drive.world.traffic_lights import next_signal_from_json
+
+
+@dataclass
+class _Latest:
+    """The newest of the inputs the planner holds on to: the ego's odometry (time, x, y, speed), its IMU message,
+    and the perception's fused picture and own tracks (serialized)."""
+
+    own: tuple[float, float, float, float] | None = None
+    imu: bytes | None = None
+    fused: bytes | None = None
+    tracks: bytes | None = None
 
 
 class VehiclePlanner(SteppedNode):
@@ -59,56 +69,63 @@ class VehiclePlanner(SteppedNode):
         self.t_objects = self.add_input("objects", T_OBJECT_LIST)
         self.t_tracks = self.add_input("tracks", T_OBJECT_LIST)
         self.t_received = self.add_input("received", T_OBJECT_LIST)
-        self.t_signal = self.add_input("signal", T_STRING)  # signalised maps: the camera's next signal (JSON)
+        self.t_signal = self.add_input("signal", T_SIGNAL_VIEW)  # signalised maps: the camera's next signal
         self.t_cmd = self.add_output("speed_command", T_TWIST_STAMPED)
         self.t_uplink = self.add_output("v2x_out", T_V2X, best_effort=True)
-        self.t_status = self.add_output("~/status", T_STRING)  # JSON: VehiclePlannerCore.status(), per plan
+        self.t_status = self.add_output("~/status", T_VEHICLE_STATUS)  # VehiclePlannerCore.status(), per plan
         self.step_ns, self.bsm_period_ns = s_to_ns(sc.step_s), s_to_ns(BSM_PERIOD_S)
         self.next_bsm_ns: int | None = None
+        self.latest = _Latest()
+        self.map_service = signal_map_service(sc.map_path)  # loaded before the run starts, not in its first step
         self.begin(upstream_of(VEHICLE_PLANNER, sc))
 
     def on_step(self, stamp: int, messages: Mapping[str, list[bytes]]) -> None:
         sc = self.scenario
         for data in messages[self.t_route]:
             route = route_from_msg(self.msgs.deserialize(data, T_PATH))
-            map_service = signal_map_service(sc.map_path)
-            self.core = vehicle_planner_for(sc, route, self.max_v2x_age_s, ns_to_s(stamp), map_service)
+            self.core = vehicle_planner_for(sc, route, self.max_v2x_age_s, ns_to_s(stamp), self.map_service)
         core = self.core
         if core is None:
-            raise RuntimeError("no route received before the first step")
-        own: tuple[float, float, float, float] | None = None
+            raise InputsPending("no route received before the first step")
+        latest = self.latest  # lockstep: this step's; realtime: the newest arrived
         for data in messages[self.t_odom]:
-            own = odometry_from_msg(self.msgs.deserialize(data, T_ODOM))
+            latest.own = odometry_from_msg(self.msgs.deserialize(data, T_ODOM))
+        if messages[self.t_imu]:
+            latest.imu = messages[self.t_imu][-1]
+        own = latest.own
         if sc.split.uses_v2x:
-            self._send_bsms(stamp, own, messages[self.t_imu])
+            self._send_bsms(stamp, own, latest.imu)
         for data in messages[self.t_signal]:  # the camera sees the signal at t, before the deliveries due by t
             if core.signals is not None:
-                core.signals.on_camera(next_signal_from_json(str(self.msgs.deserialize(data, T_STRING).data)))
+                core.signals.on_camera(signal_view_from_msg(self.msgs.deserialize(data, T_SIGNAL_VIEW)))
         for data in messages[self.t_v2x]:
             core.on_v2x(frame_bytes(self.msgs.deserialize(data, T_V2X)))
         for data in messages[self.t_received]:
             generation_ns = stamp_ns(self.msgs.deserialize(data, T_OBJECT_LIST).generation_stamp)
             self.received_generation_s = generation_ns / NS_PER_S
-        fused, tracks = messages[self.t_objects], messages[self.t_tracks]
-        if own is not None and fused and tracks:
-            own_tracks = estimates_from_msg(self.msgs.deserialize(tracks[-1], T_OBJECT_LIST))
+        if messages[self.t_objects] and messages[self.t_tracks]:
+            latest.fused, latest.tracks = messages[self.t_objects][-1], messages[self.t_tracks][-1]
+        # a plan at each step that brought the ego's odometry (lockstep: every step; realtime: a tick whose odometry
+        # came late plans at the next one, not on a stale speed), on the newest picture
+        if messages[self.t_odom] and own is not None and latest.fused is not None and latest.tracks is not None:
+            own_tracks = estimates_from_msg(self.msgs.deserialize(latest.tracks, T_OBJECT_LIST))
             picture = VehiclePicture(ns_to_s(stamp), own_tracks,
-                                     estimates_from_msg(self.msgs.deserialize(fused[-1], T_OBJECT_LIST)),
+                                     estimates_from_msg(self.msgs.deserialize(latest.fused, T_OBJECT_LIST)),
                                      self.received_generation_s)
             decision = core.plan(own[1], own[2], own[3], picture)
             self.publish(self.t_cmd, self.msgs.speed_command(stamp, own[3] + decision.accel_mps2 * sc.step_s))
-            self.publish(self.t_status, self.msgs.string(json.dumps(core.status())))
+            self.publish(self.t_status, vehicle_status(self.msgs, stamp, core.status()))
         self.report_step(stamp)
 
-    def _send_bsms(self, stamp: int, own: tuple[float, float, float, float] | None, imu: list[bytes]) -> None:
+    def _send_bsms(self, stamp: int, own: tuple[float, float, float, float] | None, imu: bytes | None) -> None:
         """BSMs due in [t, t + step), from the ego's state at t (the in-process runtime sends them before the
         MEC's publications and the vehicle's plan; they depend on neither)."""
         if self.next_bsm_ns is None:
             self.next_bsm_ns = stamp
         core = self.core
         while self.next_bsm_ns < stamp + self.step_ns:
-            if own is not None and imu and core is not None:
-                yaw_rad, accel_mps2 = imu_from_msg(self.msgs.deserialize(imu[-1], T_IMU))
+            if own is not None and imu is not None and core is not None:
+                yaw_rad, accel_mps2 = imu_from_msg(self.msgs.deserialize(imu, T_IMU))
                 frame = core.bsm_frame(own[0], own[1], own[2], yaw_rad, own[3], accel_mps2)
                 self.publish(self.t_uplink, self.msgs.v2x_frame(self.next_bsm_ns, frame))
             self.next_bsm_ns += self.bsm_period_ns

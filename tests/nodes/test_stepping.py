@@ -3,6 +3,7 @@
 import pytest
 
 from coop_drive.nodes.stepping import (
+    FreeRunInputs,
     Periodic,
     ProgressWatch,
     StartHandshake,
@@ -124,3 +125,29 @@ def test_a_node_is_ready_once_it_has_heard_each_upstream_node():
     handshake.heard("/link_relay")
     assert handshake.ready
     assert StartHandshake([]).ready
+
+
+def test_a_free_running_node_ticks_once_per_step_of_clock_with_what_arrived_since():
+    inputs = FreeRunInputs(["/a", "/b"], step_ns=50)
+    assert inputs.due(1_000)  # the first clock is a tick, whatever its time
+    inputs.add("/a", b"1")
+    inputs.add("/a", b"2")
+    assert inputs.take() == {"/a": [b"1", b"2"], "/b": []}
+    inputs.ticked(1_000)
+    assert not inputs.due(1_049)
+    assert inputs.due(1_050)
+    assert inputs.take() == {"/a": [], "/b": []}  # taken once
+    inputs.ticked(1_120)  # a late clock: the next tick is one step after the one that ran
+    assert not inputs.due(1_169) and inputs.due(1_170)
+
+
+def test_messages_of_a_tick_that_could_not_run_come_before_later_arrivals():
+    inputs = FreeRunInputs(["/route", "/odom"], step_ns=50)
+    inputs.add("/route", b"r")
+    inputs.add("/odom", b"o1")
+    taken = inputs.take()
+    inputs.add("/odom", b"o2")
+    inputs.put_back(taken)
+    assert inputs.take() == {"/route": [b"r"], "/odom": [b"o1", b"o2"]}
+    with pytest.raises(ValueError, match="step must be positive"):
+        FreeRunInputs(["/a"], step_ns=0)
