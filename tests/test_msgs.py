@@ -83,10 +83,6 @@ def _convert(typestore: Any, kind: str, desc: Any, value: Any) -> Any:
 
 def test_constants_match_spec() -> None:
     assert msg.ObjectClassification.PEDESTRIAN == 6
-    assert msg.SignalGroupState.STOP_AND_REMAIN == 3
-    assert msg.SignalGroupState.PROTECTED_MOVEMENT_ALLOWED == 6
-    assert msg.SignalGroupState.PROTECTED_CLEARANCE == 8
-    assert msg.Advisory.TAKEOVER_REQUEST == 4
     assert msg.V2XFrame.SPEED_PLAN == 6
     assert len(msg.DetectedObject().state_covariance) == 16
 
@@ -107,23 +103,23 @@ def test_object_list_cdr_round_trip() -> None:
 
 
 def _samples() -> list[tuple[str, Any]]:
-    spat = msg.SignalPhaseTiming()
-    spat.header.frame_id = "map"
-    spat.intersection_id = 12
-    g = msg.SignalGroupState()
-    g.signal_group_id = 3
-    g.state = msg.SignalGroupState.PROTECTED_CLEARANCE
-    g.likely_end_time.sec = 104
-    g.confidence = 0.5
-    spat.groups = [g, msg.SignalGroupState(signal_group_id=4)]
-    adv = msg.Advisory(kind=msg.Advisory.SPEED_ADVISORY, severity=1, advised_speed_mps=11.25,
-                       time_to_event_s=float("nan"), related_object_id=9, text="slow down")
+    plan = msg.TimingPlan(tls_id="300", cycle_start_s=54.0, link_in_edges=["-3", "-31"],
+                          phases=[msg.SignalPhase(duration_s=23.0, state="Gr"), msg.SignalPhase(duration_s=3.5,
+                                                                                                 state="yr")])
+    plans = msg.SignalPlans(plans=[plan, msg.TimingPlan(tls_id="200")])
+    plans.header.frame_id = "map"
+    view = msg.SignalView(visible=True, tls_id="300", link_index=1, distance_m=42.5, link_state="g")
+    status = msg.VehicleStatus(warnings_issued=2, takeover_requested_s=float("nan"), minimal_risk_s=12.25,
+                               v2x_degraded_s=11.25, plan_cycles_followed=40, frames_rejected=1,
+                               advice_mps=float("nan"))
     frame = msg.V2XFrame(message_type=msg.V2XFrame.RSM, source_id="mec/rsu1",
                          sequence_number=123456, payload=bytes(range(37)))
     return [
         ("coop_drive_msgs/msg/ObjectList", make_object_list()),
-        ("coop_drive_msgs/msg/SignalPhaseTiming", spat),
-        ("coop_drive_msgs/msg/Advisory", adv),
+        ("coop_drive_msgs/msg/SignalPlans", plans),
+        ("coop_drive_msgs/msg/SignalView", view),
+        ("coop_drive_msgs/msg/VehicleStatus", status),
+        ("coop_drive_msgs/msg/ReceptionStatus", msg.ReceptionStatus(frames_received=7, frames_out_of_order=1)),
         ("coop_drive_msgs/msg/V2XFrame", frame),
         ("coop_drive_msgs/msg/ObjectList", msg.ObjectList()),
     ]

@@ -25,13 +25,15 @@ from coop_drive.bag.ros_messages import (
     T_V2X,
     MessageFactory,
 )
+from coop_drive.bag.signal_messages import T_SIGNAL_PLANS, T_SIGNAL_VIEW, signal_view
+from coop_drive.bag.signal_messages import signal_plans as signal_plans_msg
 from coop_drive.bag.typestore import coop_drive_typestore
 from coop_drive.geometry import Polyline
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.sensors.object_sensor import Detection
 from coop_drive.units import s_to_ns
 from coop_drive.world.backend import ActorState
-from coop_drive.world.traffic_lights import NextSignal, TimingPlan, next_signal_to_json, plans_to_json
+from coop_drive.world.traffic_lights import NextSignal, TimingPlan
 
 BAG_VERSION: Literal[9] = 9  # rosbag2 metadata version written (Jazzy/Kilted `ros2 bag info` read it)
 
@@ -81,7 +83,7 @@ class RunRecorder:
         self._put("/run/config", T_STRING, self.msgs.string(json.dumps(self._config, sort_keys=True)), t)
         self._put("/run/route", T_PATH, self.msgs.route(t, route), t)
         if signal_plans:
-            self._put("/run/signal_plans", T_STRING, self.msgs.string(plans_to_json(dict(signal_plans))), t)
+            self._put("/run/signal_plans", T_SIGNAL_PLANS, signal_plans_msg(self.msgs, t, signal_plans), t)
 
     def on_world(self, time_s: float, states: Mapping[str, ActorState], ego_id: str,
                  next_signal: NextSignal | None = None, signalised: bool = False) -> None:
@@ -93,7 +95,7 @@ class RunRecorder:
         if ego is not None:
             self._put("/vehicle/odom", T_ODOM, self.msgs.odometry(t, ego), t)
         if signalised:
-            self._put("/vehicle/signal", T_STRING, self.msgs.string(next_signal_to_json(next_signal)), t)
+            self._put("/vehicle/signal", T_SIGNAL_VIEW, signal_view(self.msgs, t, next_signal), t)
 
     def on_detections(self, side: str, time_s: float, sensor_id: str, detections: Sequence[Detection],
                       scan_ns: int | None = None) -> None:

@@ -29,6 +29,7 @@ from coop_drive.bag.ros_messages import (
     route_from_msg,
     stamp_ns,
 )
+from coop_drive.bag.signal_messages import plans_from_msg, signal_view_from_msg
 from coop_drive.geometry import Polyline
 from coop_drive.harness.order import DOWNLINK, Phase, Task
 from coop_drive.harness.sides import EgoState, MecSide, VehicleSide
@@ -38,7 +39,7 @@ from coop_drive.scenario import Scenario, Split, load_scenario
 from coop_drive.scenario.model import AutomationLevel, Fault, MapSource
 from coop_drive.units import ns_to_s
 from coop_drive.v2x.frame import V2XDecodeError, decode_frame
-from coop_drive.world.traffic_lights import next_signal_from_json, plans_from_json
+from coop_drive.world.traffic_lights import TimingPlan
 
 REPO = Path(__file__).resolve().parents[2]
 # Each recorded topic is an input or an output of one phase of the step (harness/order.py).
@@ -100,9 +101,15 @@ def _scenario(config: dict[str, Any], override: Path | None) -> Scenario:
                        "give it with --scenario")
 
 
+_TYPED_SIGNALS = ("/run/signal_plans", "/vehicle/signal")
+
+
 def _events(bag: Path) -> Iterator[tuple[int, int, int, str, Any]]:
     items = []
     for seq, (topic, log_ns, msg) in enumerate(read_messages(bag, [*_PHASE, *_SETUP])):
+        if topic in _TYPED_SIGNALS and hasattr(msg, "data"):  # std_msgs/String: JSON, before the typed messages
+            raise BagReadError(f"{bag}: {topic} is JSON text (std_msgs/String), as coop_drive recorded it before "
+                               "its typed signal messages; record the run again to replay it")
         if topic in _SETUP:
             items.append((-1, -1, seq, topic, msg))
             continue
@@ -114,18 +121,17 @@ def _events(bag: Path) -> Iterator[tuple[int, int, int, str, Any]]:
 class _Sides:
     """The car and the MEC (harness/sides.py), rebuilt as the bag's runtime built them."""
 
-    def __init__(self, sc: Scenario, config: dict[str, Any], route: Polyline, plans_json: str | None,
-                 start_s: float) -> None:
+    def __init__(self, sc: Scenario, config: dict[str, Any], route: Polyline,
+                 plans: dict[str, TimingPlan] | None, start_s: float) -> None:
         fusion = FusionConfig(max_age_s=float(config.get("max_v2x_age_s", sc.max_v2x_age_s)),
                               compensate_latency=bool(config.get("latency_compensation", True)))
         map_service = signal_map_service(sc.map_path)
         self.vehicle = VehicleSide(sc, route, map_service, start_s, fusion)
         self.mec: MecSide | None = None
         if sc.split.uses_v2x:
-            if map_service is not None and plans_json is None:
+            if map_service is not None and plans is None:
                 raise BagReadError("the bag of a run with V2X on a signalised map has no /run/signal_plans "
                                    "(recorded by an older coop_drive?): its SPaT cannot be replayed")
-            plans = None if plans_json is None else plans_from_json(plans_json)
             # the ROS MEC perception and planner nodes number their frames each on their own
             self.mec = MecSide(sc, route, map_service, plans, numbered_per_node=config.get("runtime") == "ros")
         self._pending: deque[bytes] = deque()  # the rest of a publication being compared (MAP: one per junction)
@@ -160,7 +166,7 @@ def replay_bag(bag: Path, scenario_path: Path | None = None, tolerance: Toleranc
     sc: Scenario | None = None
     sides: _Sides | None = None
     route = None
-    plans_json: str | None = None
+    plans: dict[str, TimingPlan] | None = None
     own: EgoState | None = None
     for time_ns, _, _, topic, msg in _events(bag):
         if topic == "/run/config":
@@ -171,12 +177,12 @@ def replay_bag(bag: Path, scenario_path: Path | None = None, tolerance: Toleranc
             route = route_from_msg(msg)
             continue
         if topic == "/run/signal_plans":
-            plans_json = str(msg.data)
+            plans = plans_from_msg(msg)
             continue
         if sc is None or route is None:
             raise BagReadError(f"{bag}: no /run/config and /run/route at the start: not a coop_drive run bag")
         if sides is None:
-            sides = _Sides(sc, config, route, plans_json, ns_to_s(time_ns))
+            sides = _Sides(sc, config, route, plans, ns_to_s(time_ns))
         if topic in _COMPARED:
             _compare(sides, own, topic, msg, time_ns, result, tol, keep)
         else:
@@ -197,7 +203,7 @@ def _feed(sides: _Sides, own: EgoState | None, topic: str, msg: Any) -> EgoState
         own = EgoState(time_s, x_m, y_m, speed_mps)
         vehicle.localise(own)
     elif topic == "/vehicle/signal":
-        vehicle.see_signal(next_signal_from_json(str(msg.data)))
+        vehicle.see_signal(signal_view_from_msg(msg))
     elif topic == "/vehicle/detections":
         _, scan_s, dets = detections_from_msg(msg)
         vehicle.sense(scan_s, dets)

@@ -42,6 +42,19 @@ class VehicleCommand:
     yielding_to: int | None
 
 
+@dataclass(frozen=True)
+class PlannerStatus:
+    """The vehicle planner's account of the run so far, and the GLOSA advice in force (None: none)."""
+
+    warnings_issued: int
+    takeover_requested_s: float | None
+    minimal_risk_s: float | None
+    v2x_degraded_s: float | None
+    plan_cycles_followed: int
+    frames_rejected: int
+    advice_mps: float | None
+
+
 class VehiclePlannerCore:
     """Everything the car computes between its picture of the road and its speed command."""
 
@@ -67,15 +80,12 @@ class VehiclePlannerCore:
         # signals, SPaT/GLOSA and car following (set by the runtime on maps with signals or traffic ahead)
         self.signals: SignalDriving | None = None
 
-    def status(self) -> dict[str, float | int | None]:
-        """The vehicle-side metrics so far and the GLOSA advice in force (None: none), JSON-ready."""
-        return {"advice_mps": None if self.signals is None else self.signals.last_advice_mps,
-                "warnings_issued": self.automation.warnings_issued,
-                "takeover_requested_s": self.automation.takeover_requested_at_s,
-                "minimal_risk_s": self.automation.minimal_risk_at_s,
-                "v2x_degraded_s": self.supervisor.first_degraded_s,
-                "plan_cycles_followed": self.plan_cycles_followed,
-                "frames_rejected": self.stats.frames_rejected}
+    def status(self) -> PlannerStatus:
+        """The vehicle-side metrics so far and the GLOSA advice in force."""
+        return PlannerStatus(self.automation.warnings_issued, self.automation.takeover_requested_at_s,
+                             self.automation.minimal_risk_at_s, self.supervisor.first_degraded_s,
+                             self.plan_cycles_followed, self.stats.frames_rejected,
+                             None if self.signals is None else self.signals.last_advice_mps)
 
     def bsm_frame(self, time_s: float, x_m: float, y_m: float, yaw_rad: float, speed_mps: float,
                   accel_mps2: float) -> bytes:

@@ -6,7 +6,6 @@ amber, ``r`` red (others: ``o`` off, ``O`` off-blinking, ``u`` red+amber, ``s`` 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import Enum
 
@@ -95,23 +94,3 @@ class TimingPlan:
         return runs[:count]
 
 
-def plans_to_json(plans: dict[str, TimingPlan]) -> str:
-    """Fixed-time plans as JSON (floats exact), for the ROS 2 runtime's ``/run/signal_plans``."""
-    return json.dumps({k: {"phases": [list(p) for p in v.phases], "cycle_start_s": v.cycle_start_s,
-                           "link_in_edges": list(v.link_in_edges)} for k, v in plans.items()}, sort_keys=True)
-
-
-def plans_from_json(text: str) -> dict[str, TimingPlan]:
-    return {k: TimingPlan(k, tuple((float(d), str(s)) for d, s in v["phases"]), float(v["cycle_start_s"]),
-                          tuple(str(e) for e in v["link_in_edges"])) for k, v in json.loads(text).items()}
-
-
-def next_signal_to_json(signal: NextSignal | None) -> str:
-    """The ego's next signal (the camera's view) as JSON, for the ROS 2 runtime's ``/vehicle/signal``."""
-    return json.dumps(None if signal is None else [signal.tls_id, signal.link_index, signal.distance_m,
-                                                  signal.link_state])
-
-
-def next_signal_from_json(text: str) -> NextSignal | None:
-    value = json.loads(text)
-    return None if value is None else NextSignal(str(value[0]), int(value[1]), float(value[2]), str(value[3]))

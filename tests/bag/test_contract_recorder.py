@@ -27,6 +27,7 @@ from coop_drive.bag.ros_messages import (
     scan_time_ns,
     stamp_ns,
 )
+from coop_drive.bag.signal_messages import T_SIGNAL_PLANS, T_SIGNAL_VIEW, plans_from_msg, signal_view_from_msg
 from coop_drive.bag.typestore import coop_drive_typestore
 from coop_drive.geometry import Polyline
 from coop_drive.perception.objects import ObjectEstimate
@@ -35,7 +36,7 @@ from coop_drive.scenario.model import AutomationLevel, Fault, MapSource
 from coop_drive.sensors.object_sensor import Detection
 from coop_drive.v2x.frame import MessageType, V2XFrame, encode_frame
 from coop_drive.world.backend import ActorState
-from coop_drive.world.traffic_lights import NextSignal, TimingPlan, next_signal_from_json, plans_from_json
+from coop_drive.world.traffic_lights import NextSignal, TimingPlan
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -122,11 +123,11 @@ def _run_topics_types_and_counts(run_bag):
     assert types == {
         "/run/config": T_STRING,
         "/run/route": T_PATH,
-        "/run/signal_plans": T_STRING,
+        "/run/signal_plans": T_SIGNAL_PLANS,
         "/clock": T_CLOCK,
         "/ground_truth/objects": T_OBJECT_LIST,
         "/vehicle/odom": T_ODOM,
-        "/vehicle/signal": T_STRING,
+        "/vehicle/signal": T_SIGNAL_VIEW,
         "/mec/detections": T_SCAN,
         "/vehicle/detections": T_SCAN,
         "/mec/objects": T_OBJECT_LIST,
@@ -147,7 +148,7 @@ def _run_setup_topics(run_bag):
     ((_, route),) = _topic(rows, "/run/route")
     assert [(p.pose.position.x, p.pose.position.y) for p in route.poses] == [(0.0, 0.0), (50.0, 0.0)]
     ((_, plans),) = _topic(rows, "/run/signal_plans")
-    assert plans_from_json(plans.data) == {"J1": TimingPlan("J1", ((30.0, "GGrr"), (3.0, "yyrr")), 2.5, ("e1", "e2"))}
+    assert plans_from_msg(plans) == {"J1": TimingPlan("J1", ((30.0, "GGrr"), (3.0, "yyrr")), 2.5, ("e1", "e2"))}
 
 
 def _run_world_topics(run_bag):
@@ -161,7 +162,7 @@ def _run_world_topics(run_bag):
     ((t, odom),) = _topic(rows, "/vehicle/odom")
     assert t == 50_000_000 and odometry_from_msg(odom) == (0.05, 1.0, 2.0, 8.0)
     ((t, signal),) = _topic(rows, "/vehicle/signal")
-    assert t == 50_000_000 and next_signal_from_json(signal.data) == NextSignal("J1", 0, 40.0, "G")
+    assert t == 50_000_000 and signal_view_from_msg(signal) == NextSignal("J1", 0, 40.0, "G")
 
 
 def _run_scans_are_logged_when_the_sensor_fired(run_bag):

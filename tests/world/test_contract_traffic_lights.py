@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coop_drive.world.traffic_lights import (
     Colour,
-    NextSignal,
     TimingPlan,
-    next_signal_from_json,
-    next_signal_to_json,
-    plans_from_json,
-    plans_to_json,
 )
 
 G, A, R = Colour.GREEN, Colour.AMBER, Colour.RED
@@ -124,61 +117,3 @@ def test_colour_runs_alternate_and_end_later_each_time(time_s, link, count):
     assert ends[0] > time_s - 1e-6
     assert all(b > a for a, b in zip(ends, ends[1:], strict=False))
     assert all(a[0] is not b[0] for a, b in zip(runs, runs[1:], strict=False))
-
-
-# -- JSON ---------------------------------------------------------------------------------------------------
-
-
-def test_plans_to_json_fixed_text():
-    plans = {
-        "300": TimingPlan("300", ((23.0, "Gr"), (3.5, "yr")), 54.0, ("-3", "-31")),
-        "200": TimingPlan("200", ((37.0, "rG"),), 28.8),
-    }
-    assert plans_to_json(plans) == (
-        '{"200": {"cycle_start_s": 28.8, "link_in_edges": [], "phases": [[37.0, "rG"]]}, '
-        '"300": {"cycle_start_s": 54.0, "link_in_edges": ["-3", "-31"], "phases": [[23.0, "Gr"], [3.5, "yr"]]}}'
-    )
-
-
-def test_plans_from_json_fixed_text_converts_types():
-    text = '{"7": {"phases": [[30, "Gr"], ["3.5", "yr"]], "cycle_start_s": 12, "link_in_edges": ["-1", 5]}}'
-    (plan,) = plans_from_json(text).values()
-    assert plan == TimingPlan("7", ((30.0, "Gr"), (3.5, "yr")), 12.0, ("-1", "5"))
-    assert isinstance(plan.phases[0][0], float) and isinstance(plan.cycle_start_s, float)
-    assert plans_from_json("{}") == {}
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    st.dictionaries(
-        st.text(min_size=1, max_size=4),
-        st.tuples(
-            st.lists(
-                st.tuples(st.floats(0.1, 200.0), st.text("GgyrusoO", min_size=1, max_size=6)), min_size=1, max_size=5
-            ),
-            st.floats(-1e6, 1e6),
-            st.lists(st.text(max_size=4), max_size=4),
-        ),
-        max_size=3,
-    )
-)
-def test_plans_json_round_trip(raw):
-    plans = {k: TimingPlan(k, tuple(p), start, tuple(edges)) for k, (p, start, edges) in raw.items()}
-    assert plans_from_json(plans_to_json(plans)) == plans
-
-
-def test_next_signal_json_fixed_text():
-    assert next_signal_to_json(None) == "null"
-    assert next_signal_to_json(NextSignal("200", 3, 42.5, "g")) == '["200", 3, 42.5, "g"]'
-    assert next_signal_from_json("null") is None
-    got = next_signal_from_json('[200, "2", "10", "r"]')
-    assert got == NextSignal("200", 2, 10.0, "r")
-    assert isinstance(got.link_index, int) and isinstance(got.distance_m, float)
-
-
-@settings(max_examples=100, deadline=None)
-@given(tls=st.text(max_size=5), link=st.integers(0, 64), dist=st.floats(0.0, 1e4), char=st.sampled_from("GgyrusoO"))
-def test_next_signal_json_round_trip(tls, link, dist, char):
-    signal = NextSignal(tls, link, dist, char)
-    assert next_signal_from_json(next_signal_to_json(signal)) == signal
-    assert json.loads(next_signal_to_json(signal)) == [tls, link, dist, char]
