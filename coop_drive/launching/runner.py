@@ -23,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO
 
+from coop_drive.launching.discovery import DiscoveryServer, server_executable, server_port
 from coop_drive.launching.xml_launch import LaunchFileError, NodeAction, find_package_share
 
 # A node's exit status for "the run never started: the nodes did not all meet" (the bridge's start-up timeout).
@@ -70,7 +71,7 @@ class ProcessOutcome:
 DDS_PROFILE = "config/fastdds_localhost.xml"
 
 
-DOMAINS = range(1, 102)  # discovery ports of domains 1-101 lie below the ephemeral port range (32768-)
+DOMAINS = range(1, 101)  # the ports of domains 1-100 (and their discovery servers) lie below the ephemeral range
 
 
 def reserve_domain() -> tuple[int, IO[bytes]] | None:
@@ -112,6 +113,7 @@ class LaunchRunner:
         self._lock = threading.Lock()
         self.report: list[str] = []
         self._domain_lock: IO[bytes] | None = None
+        self._discovery: DiscoveryServer | None = None
 
     def _say(self, line: str) -> None:
         with self._lock:
@@ -129,6 +131,7 @@ class LaunchRunner:
             if reserved is not None:
                 domain, self._domain_lock = reserved
         env = dds_environment(os.environ, domain)
+        self._start_discovery_server(env)
         for node, cmd in commands:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
                                     start_new_session=True, env=env)
@@ -136,6 +139,25 @@ class LaunchRunner:
             self._say(f"[launch] started {node.label} (pid {proc.pid}): {node.package}/{node.executable}")
             assert proc.stdout is not None
             threading.Thread(target=self._pump, args=(node.label, proc.stdout), daemon=True).start()
+
+    def _start_discovery_server(self, env: dict[str, str]) -> None:
+        """On one host, unless the user configured discovery: a discovery server for this launch's nodes
+        (coop_drive/launching/discovery.py); without one (no executable, its port taken) simple discovery."""
+        if "ROS_DISCOVERY_SERVER" in env or env.get("ROS_AUTOMATIC_DISCOVERY_RANGE") != "LOCALHOST":
+            return
+        executable = server_executable()
+        port = server_port(int(env.get("ROS_DOMAIN_ID", "0")))
+        if executable is None or port is None:
+            return
+        server = DiscoveryServer(port, executable)
+        try:
+            server.start()
+        except OSError as err:
+            self._say(f"[launch] {err}; the nodes discover each other without it")
+            return
+        self._discovery = server
+        env["ROS_DISCOVERY_SERVER"] = server.locator
+        self._say(f"[launch] discovery server on {server.locator}")
 
     @property
     def startup_failed(self) -> bool:
@@ -191,6 +213,9 @@ class LaunchRunner:
         """SIGINT every running process, then SIGTERM, then SIGKILL, each after the grace period; then the
         run's ROS domain is free again."""
         self._stop_processes()
+        if self._discovery is not None:
+            self._discovery.stop()
+            self._discovery = None
         if self._domain_lock is not None:
             self._domain_lock.close()
             self._domain_lock = None
