@@ -7,6 +7,7 @@ string or None) and how to run it (an exit status). Add a command by appending t
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ from coop_drive.scenario.model import SPLIT_NAMES
 from coop_drive.world.netcache import MapBuildError
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 _SPLITS = SPLIT_NAMES
 # Errors that mean "bad input": reported in one line, exit status 2.
 BAD_INPUT_ERRORS: tuple[type[Exception], ...] = (ScenarioError, MapBuildError, OutputDirError, LinkConfigError)
@@ -139,6 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so every temporary output is removed on the way out."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signal.Signals(signum).name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -146,11 +157,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     error = command.validate(args)
     if error:
         parser.exit(EXIT_BAD_INPUT, f"coop-drive: error: {error}\n")
+    handlers = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         return command.run(args)
     except BAD_INPUT_ERRORS as exc:
         print(f"coop-drive: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"coop-drive: {command.name}: interrupted (Ctrl-C); nothing half-written left", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated as exc:
+        print(f"coop-drive: {command.name}: terminated ({exc}); nothing half-written left", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":
