@@ -14,7 +14,7 @@ from coop_drive.harness.run import run_scenario
 from coop_drive.hdmap.parser import traffic_light_count
 from coop_drive.link.profiles import load_profile
 from coop_drive.scenario import Scenario, ScenarioError, Split, load_scenario
-from coop_drive.scenario.model import AutomationLevel, EgoDriver, Fault, LinkSpec, MapSource
+from coop_drive.scenario.model import SEED_MAX, AutomationLevel, EgoDriver, Fault, LinkSpec, MapSource
 from coop_drive.world.sumo_backend import SumoWorld
 
 BASELINES = ("no-advice", "sumo-glosa")
@@ -56,8 +56,8 @@ def validate_run_arguments(args: argparse.Namespace, out_is_file: bool = False) 
             Fault.parse(text)
         except ValueError as exc:
             return f"--fault: {exc}"
-    if args.seed is not None and args.seed < 0:
-        return f"--seed must be >= 0, got {args.seed}"
+    if args.seed is not None and not 0 <= args.seed <= SEED_MAX:
+        return f"--seed must be in 0..{SEED_MAX} (SUMO's range), got {args.seed}"
     out = getattr(args, "out", None)
     if out is None:
         return None

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from coop_drive.link.channel import LinkConfig
 from coop_drive.link.distributions import (
     ConstantLatency,
@@ -25,6 +23,7 @@ from coop_drive.link.distributions import (
 )
 from coop_drive.link.errors import LinkConfigError
 from coop_drive.link.loss import BernoulliLoss, GilbertElliottLoss, LossModel
+from coop_drive.strict_yaml import YamlInputError, load_strict_yaml, read_text_utf8
 
 PROFILES_FILE = "link_profiles.yaml"
 
@@ -50,8 +49,8 @@ def load_profiles(path: Path | None = None) -> dict[str, LinkProfile]:
     """All profiles of a profile file."""
     path = default_profiles_path() if path is None else path
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        data = load_strict_yaml(read_text_utf8(path))
+    except (OSError, YamlInputError) as exc:
         raise LinkConfigError(f"{path}: cannot read the link profiles: {exc}") from exc
     root = _Reader(path, "", data)
     profiles_raw = root.mapping("profiles")

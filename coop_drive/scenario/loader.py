@@ -12,11 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from coop_drive.link.errors import LinkConfigError
 from coop_drive.link.profiles import load_profile
 from coop_drive.scenario.model import (
+    SEED_MAX,
     SPLIT_NAMES,
     ActorSpec,
     AutomationLevel,
@@ -32,6 +31,7 @@ from coop_drive.scenario.model import (
     SensorSpec,
     Split,
 )
+from coop_drive.strict_yaml import YamlInputError, load_strict_yaml, read_text_utf8
 from coop_drive.units import deg_to_rad, kmh_to_mps
 
 
@@ -89,10 +89,12 @@ class _Section:
             raise self.error(key, f"expected a number <= {maximum}, got {value}")
         return float(value)
 
-    def integer(self, key: str, minimum: int = 0) -> int:
+    def integer(self, key: str, minimum: int = 0, maximum: int | None = None) -> int:
         value = self.raw(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.error(key, f"expected an integer >= {minimum}, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (
+                maximum is not None and value > maximum):
+            upper = "" if maximum is None else f" and <= {maximum}"
+            raise self.error(key, f"expected an integer >= {minimum}{upper}, got {value!r}")
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
@@ -157,13 +159,11 @@ def load_scenario(path: Path | str) -> Scenario:
     """Read and validate a scenario file. Raises ScenarioError on any problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = load_strict_yaml(read_text_utf8(path))
     except OSError as exc:
         raise ScenarioError(path, "", f"cannot read file: {exc.strerror}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(path, "", f"not valid YAML: {exc}") from exc
+    except YamlInputError as exc:
+        raise ScenarioError(path, "", str(exc)) from exc
     root = _Section(path, "", data)
     name = root.text("name")
     map_path = (path.parent / root.text("map")).resolve()
@@ -171,7 +171,7 @@ def load_scenario(path: Path | str) -> Scenario:
         raise root.error("map", f"map file not found: {map_path}")
     duration_s = root.number("duration_s", strictly_positive=True)
     step_s = root.number("step_s", strictly_positive=True, maximum=1.0)
-    seed = root.integer("seed")
+    seed = root.integer("seed", maximum=SEED_MAX)
     split = Split(root.choice("split", SPLIT_NAMES, default=Split.ONBOARD.value))
     ego = _ego(root.section("ego"))
     actors = tuple(_actor(section) for section in root.sections("actors"))
@@ -182,6 +182,10 @@ def load_scenario(path: Path | str) -> Scenario:
     onboard = tuple(_sensor(s) for s in sensors.sections("onboard"))
     roadside = tuple(_sensor(s) for s in sensors.sections("roadside"))
     sensors.finish()
+    sensor_ids = [s.sensor_id for s in (*onboard, *roadside)]
+    if len(set(sensor_ids)) != len(sensor_ids):
+        twice = sorted({i for i in sensor_ids if sensor_ids.count(i) > 1})
+        raise root.error("sensors", f"sensor ids must be unique (onboard and roadside), got {twice} twice")
     link_section = root.section("link", optional=True)
     link = _link(link_section)
     link_section.finish()

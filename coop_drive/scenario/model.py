@@ -10,6 +10,8 @@ from pathlib import Path
 from coop_drive.link.channel import LinkConfig
 from coop_drive.link.distributions import ConstantLatency
 
+SEED_MAX = 2**31 - 1  # SUMO's --seed is a C int
+
 
 class Split(str, Enum):
     """Which functions run on which side of the link. ``edge`` is accepted as ``edge-perception``."""
@@ -269,6 +271,8 @@ class Scenario:
         The cloud splits run over the ``cloud`` link profile unless a link or a latency is given: every runtime
         (command line, ROS nodes, studies) applies this rule here, once.
         """
+        if seed is not None and not 0 <= seed <= SEED_MAX:
+            raise ValueError(f"seed must be in 0..{SEED_MAX} (SUMO's range), got {seed}")
         if link is None and latency_ms is None:
             link = self._cloud_link(self.split if split is None else split)
         link = self.link if link is None else link

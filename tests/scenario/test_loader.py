@@ -49,6 +49,9 @@ def test_overrides():
     (lambda d: d["actors"][0].update(id="ego"), "actors", "unique"),
     (lambda d: d.update(map="nowhere.xodr"), "map", "map file not found"),
     (lambda d: d.update(step_s=0), "step_s", "expected a number > 0"),
+    (lambda d: d.update(seed=2**31), "seed", "expected an integer >= 0 and <= 2147483647"),
+    (lambda d: d["sensors"]["roadside"][0].update(id=d["sensors"]["onboard"][0]["id"]), "sensors",
+     "sensor ids must be unique (onboard and roadside), got ['front_radar_camera'] twice"),
 ])
 def test_bad_files_name_file_key_and_expectation(tmp_path, mutate, key_path, expected):
     path = _write(tmp_path, mutate)
@@ -70,3 +73,20 @@ def test_unreadable_and_non_yaml_files(tmp_path):
     scalar.write_text("42\n")
     with pytest.raises(ScenarioError, match="expected a mapping"):
         load_scenario(scalar)
+
+
+def test_duplicate_keys_and_foreign_encodings_are_refused(tmp_path):
+    text = SCENARIO.read_text().replace("../maps/", str(REPO / "maps") + "/")
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(text.replace("seed: 7", "seed: 7\nseed: 8"))
+    with pytest.raises(ScenarioError, match=r"twice.yaml: line \d+: key 'seed' given twice"):
+        load_scenario(twice)
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(text.replace("# Occluded", "# Occlud\u00e9d", 1).encode("latin-1"))
+    with pytest.raises(ScenarioError, match="latin1.yaml: not UTF-8 text: byte 0xe9 at offset"):
+        load_scenario(latin1)
+
+
+def test_an_override_seed_outside_sumos_range_is_refused():
+    with pytest.raises(ValueError, match="seed must be in 0..2147483647"):
+        load_scenario(SCENARIO).with_overrides(seed=2**31)
