@@ -73,8 +73,10 @@ class SumoWorld(WorldBackend):
         if scenario.ego_driver is EgoDriver.PLANNER:
             libsumo.vehicle.setSpeedMode(ego.actor_id, _SPEED_MODE_UNCHECKED)
         libsumo.vehicle.setLaneChangeMode(ego.actor_id, _LANE_CHANGE_MODE_NONE)
+        self._check_depart_pos(ego.depart_pos_m, edges[0], "ego.depart_pos_m")
         for i, actor in enumerate(scenario.actors):
             self._resolve_route(actor.route, f"actors[{i}].route")
+            self._check_depart_pos(actor.depart_pos_m, actor.route[0], f"actors[{i}].depart_pos_m")
         self.tick()  # insertion step: the ego is in the world from here on
         if ego.actor_id not in libsumo.vehicle.getIDList():
             raise ScenarioError(scenario.source_path, "ego.depart_pos_m",
@@ -102,6 +104,14 @@ class SumoWorld(WorldBackend):
                 raise ScenarioError(self._scenario.source_path, key_path, f"no path from {edges[-1]!r} to {nxt!r}")
             edges.extend(found.edges[1:])
         return edges
+
+    def _check_depart_pos(self, depart_pos_m: float, edge: str, key_path: str) -> None:
+        """A departure beyond the end of its first edge: SUMO would drop the vehicle with a warning only."""
+        assert self._scenario is not None
+        length_m = libsumo.lane.getLength(f"{edge}_0")
+        if not 0.0 <= depart_pos_m <= length_m:
+            raise ScenarioError(self._scenario.source_path, key_path,
+                                f"expected a position on edge {edge!r}, 0 to {length_m:.1f} m, got {depart_pos_m} m")
 
     def _add_type(self, actor_id: str, length_m: float, width_m: float, max_speed_mps: float) -> None:
         type_id = "type_" + actor_id

@@ -73,6 +73,18 @@ def test_unknown_edge_is_a_scenario_error(scenario, world):
         world.start(bad)
 
 
+@pytest.mark.parametrize(("who", "pos_m", "key"), [("ego", 200.5, "ego.depart_pos_m"),
+                                                    ("ego", -1.0, "ego.depart_pos_m"),
+                                                    ("actor", 5000.0, r"actors\[0\].depart_pos_m")])
+def test_a_departure_beyond_its_edge_is_a_scenario_error(scenario, world, who, pos_m, key):
+    if who == "ego":
+        bad = replace(scenario, ego=replace(scenario.ego, depart_pos_m=pos_m))
+    else:
+        bad = replace(scenario, actors=(replace(scenario.actors[0], depart_pos_m=pos_m),))
+    with pytest.raises(ScenarioError, match=rf"{key}: expected a position on edge '-[13]', 0 to 200.0 m, got"):
+        world.start(bad)
+
+
 def test_buildings_and_time(scenario, world):
     world.start(scenario)
     assert len(world.buildings()) == 4
