@@ -1,7 +1,8 @@
 """Real rclpy over DDS: every test gets its own domain, and the nodes discover each other the way
 `coop-drive launch` has them do it (coop_drive/launching/runner.py `dds_environment`): on this host only,
 through config/fastdds_localhost.xml (loopback UDP, 4 MB socket buffers, initial peers for 32 participants).
-Domains 1-100: their ports (and their discovery servers') lie below the ephemeral port range, which a client socket could hold.
+Domains 1-100: their ports (and their discovery servers') lie below the ephemeral port range, which a
+client socket could hold.
 """
 
 import itertools
