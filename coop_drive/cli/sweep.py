@@ -4,6 +4,7 @@ helping? Prints one row per latency and the smallest latency at which any seed c
 from __future__ import annotations
 
 import argparse
+import math
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,20 +18,30 @@ from coop_drive.scenario.model import SPLIT_NAMES
 from coop_drive.world.sumo_backend import SumoWorld
 
 
-def parse_latencies(text: str) -> list[float]:
+def parse_latencies(text: str, max_runs: int = 10_000) -> list[float]:
     """'0,20,100' or 'start:stop:step' (stop included) -> latencies [ms]. Raises ValueError when malformed."""
     if ":" in text:
         parts = text.split(":")
         if len(parts) != 3:
             raise ValueError(f"expected start:stop:step, got {text!r}")
-        start, stop, step = (float(p) for p in parts)
-        if step <= 0 or stop < start:
-            raise ValueError(f"expected step > 0 and stop >= start, got {text!r}")
+        try:
+            start, stop, step = (float(p) for p in parts)
+        except ValueError:
+            raise ValueError(f"expected numbers start:stop:step, got {text!r}") from None
+        if not all(math.isfinite(v) for v in (start, stop, step)) or step <= 0 or stop < start:
+            raise ValueError(f"expected finite numbers, step > 0 and stop >= start, got {text!r}")
         count = int(round((stop - start) / step)) + 1
+        if count > max_runs:  # counted before anything is allocated
+            shown = f"{count:,}" if count < 10**12 else f"{float(count):.2e}"
+            raise ValueError(f"{text!r} makes {shown} latencies, more than the limit of {max_runs} "
+                             "(--max-runs raises it)")
         values = [start + i * step for i in range(count)]
     else:
-        values = [float(p) for p in text.split(",") if p.strip()]
-    if not values or any(v < 0 for v in values):
+        try:
+            values = [float(p) for p in text.split(",") if p.strip()]
+        except ValueError:
+            raise ValueError(f"expected numbers separated by commas, got {text!r}") from None
+    if not values or any(not 0 <= v < math.inf for v in values):
         raise ValueError(f"latencies must be a non-empty list of numbers >= 0, got {text!r}")
     return values
 
@@ -92,13 +103,20 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
                         help="latencies [ms]: a list '0,20,100' or a range 'start:stop:step' (default 0:1000:100)")
     parser.add_argument("--seeds", type=int, default=1, help="seeds per latency: seed, seed+1, ... (default 1)")
     parser.add_argument("--out", type=Path, default=None, help="directory for sweep.json")
+    parser.add_argument("--max-runs", type=int, default=1000, metavar="N",
+                        help="refuse a grid of more runs than this (default 1000)")
 
 
 def validate_sweep_arguments(args: argparse.Namespace) -> str | None:
+    if args.max_runs < 1:
+        return f"--max-runs must be >= 1, got {args.max_runs}"
     try:
-        parse_latencies(args.latencies)
+        latencies = parse_latencies(args.latencies, args.max_runs)
     except ValueError as exc:
         return f"--latencies: {exc}"
     if args.seeds < 1:
         return f"--seeds must be >= 1, got {args.seeds}"
+    if len(latencies) * args.seeds > args.max_runs:
+        return (f"--latencies × --seeds: {len(latencies)} × {args.seeds} = {len(latencies) * args.seeds} runs, "
+                f"more than --max-runs {args.max_runs}")
     return None

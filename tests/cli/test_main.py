@@ -65,6 +65,19 @@ def test_refuses_to_replace_a_foreign_directory(tmp_path):
     assert (foreign / "thesis.tex").read_text() == "precious"
 
 
+def test_a_grid_beyond_the_limit_is_refused_before_anything_is_allocated(capsys):
+    with pytest.raises(ValueError, match=r"'0:1e308:1' makes 1.00e\+308 latencies, more than the limit of 50"):
+        parse_latencies("0:1e308:1", max_runs=50)
+    assert len(parse_latencies("0:49:1", max_runs=50)) == 50
+    for bad in ("a:b:c", "0:nan:1", "0,x", "0,inf"):
+        with pytest.raises(ValueError):
+            parse_latencies(bad)
+    with pytest.raises(SystemExit) as info:
+        main(["sweep", SCENARIO, "--latencies", "0:100:10", "--seeds", "10", "--max-runs", "100"])
+    assert info.value.code == 2
+    assert "11 × 10 = 110 runs, more than --max-runs 100" in capsys.readouterr().err
+
+
 def test_parse_latencies():
     assert parse_latencies("0:100:25") == [0.0, 25.0, 50.0, 75.0, 100.0]
     assert parse_latencies("0,20,100") == [0.0, 20.0, 100.0]
