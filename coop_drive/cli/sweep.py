@@ -4,8 +4,8 @@ helping? Prints one row per latency and the smallest latency at which any seed c
 from __future__ import annotations
 
 import argparse
-import math
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
