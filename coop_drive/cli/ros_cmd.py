@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -17,7 +18,10 @@ from coop_drive.bag.reader import BagReadError, bag_info
 from coop_drive.bag.replay import Tolerance, replay_bag
 from coop_drive.launching.runner import LaunchRunner
 from coop_drive.launching.xml_launch import LaunchFileError, NodeAction, load_launch_file
+from coop_drive.nodes.stepping import MODES
 from coop_drive.scenario import ScenarioError, Split, load_scenario
+from coop_drive.scenario.loader import SPLIT_NAMES
+from coop_drive.scenario.model import Fault
 
 EXIT_BAD_INPUT = 2
 REPO = Path(__file__).resolve().parents[2]
@@ -71,6 +75,28 @@ def parse_launch_arguments(items: list[str]) -> tuple[dict[str, str], str | None
     return out, None
 
 
+def check_argument_values(arguments: dict[str, str]) -> str | None:
+    """The values of the arguments the launch files share, checked before any node starts."""
+    choices = {"split": ["", *SPLIT_NAMES], "mode": list(MODES)}
+    for name, allowed in choices.items():
+        if name in arguments and arguments[name] not in allowed:
+            listed = " | ".join(a for a in allowed if a)
+            return f"launch argument {name}:={arguments[name]}: expected one of {listed}"
+    if "real_time_factor" in arguments:
+        try:
+            factor = float(arguments["real_time_factor"])
+        except ValueError:
+            factor = math.nan
+        if not 0 < factor < math.inf:
+            return f"launch argument real_time_factor:={arguments['real_time_factor']}: expected a number > 0"
+    for fault in (f.strip() for f in arguments.get("fault", "").split(",") if f.strip()):
+        try:
+            Fault.parse(fault)
+        except ValueError as exc:
+            return f"launch argument fault:={arguments['fault']}: {exc}"
+    return None
+
+
 def validate_launch_arguments(args: argparse.Namespace) -> str | None:
     if not args.file.is_file():
         return f"{args.file}: no such launch file"
@@ -78,7 +104,8 @@ def validate_launch_arguments(args: argparse.Namespace) -> str | None:
         return f"--timeout must be > 0, got {args.timeout}"
     if args.startup_attempts < 1:
         return f"--startup-attempts must be >= 1, got {args.startup_attempts}"
-    return parse_launch_arguments(args.arguments)[1]
+    arguments, error = parse_launch_arguments(args.arguments)
+    return error or check_argument_values(arguments)
 
 
 def _unsupported_scenario(nodes: list[NodeAction]) -> str | None:

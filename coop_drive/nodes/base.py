@@ -37,7 +37,16 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 
 from coop_drive.bag.ros_messages import T_CLOCK, MessageFactory, stamp_ns
 from coop_drive.bag.typestore import coop_drive_typestore
-from coop_drive.nodes.stepping import FreeRunInputs, ProgressWatch, StartHandshake, StepInputs, StepReport
+from coop_drive.nodes.stepping import (
+    LOCKSTEP,
+    MODES,
+    REALTIME,
+    FreeRunInputs,
+    ProgressWatch,
+    StartHandshake,
+    StepInputs,
+    StepReport,
+)
 from coop_drive.nodes.topology import BRIDGE
 from coop_drive.scenario import Scenario, Split, load_scenario
 from coop_drive.units import s_to_ns
@@ -50,8 +59,6 @@ DATA_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1000, reliability=R
 V2X_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100, reliability=ReliabilityPolicy.BEST_EFFORT,
                      durability=DurabilityPolicy.VOLATILE)
 STATUS_TOPIC = "/sim/step_status"
-LOCKSTEP, REALTIME = "lockstep", "realtime"
-MODES = (LOCKSTEP, REALTIME)
 STARTUP_GRACE_S = 15.0  # a node waits this much longer than the bridge for the first step: the bridge reports
 # header.frame_id of the beacons (StepStatus) a node sends while waiting for the first step: HELLO while it has
 # not yet heard each of its upstream nodes, READY once it has (coop_drive/nodes/stepping.py)
@@ -125,6 +132,15 @@ class SteppedNode(Node):
         wall = Clock(clock_type=ClockType.STEADY_TIME)
         self._hello_timer = self.create_timer(0.2, self._hello, clock=wall)
         self.create_timer(0.05, self._watchdog, clock=wall)
+
+    def declare_parameter(self, name: str, value: Any = None, descriptor: Any = None,
+                          ignore_override: bool = False) -> Any:
+        """A number parameter also takes an integer (launch files type ``2`` as an integer, ``2.0`` as a
+        float); the nodes read them with float()."""
+        if isinstance(value, float):
+            descriptor = descriptor if descriptor is not None else ParameterDescriptor()
+            descriptor.dynamic_typing = True
+        return super().declare_parameter(name, value, descriptor, ignore_override)
 
     # --- wiring ------------------------------------------------------------------------------
     def add_input(self, topic: str, msgtype: str, best_effort: bool = False) -> str:

@@ -34,6 +34,9 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
+LOCKSTEP, REALTIME = "lockstep", "realtime"  # the ROS runtime's modes (parameter and launch argument ``mode``)
+MODES = (LOCKSTEP, REALTIME)
+
 
 @dataclass(frozen=True)
 class StepReport:
