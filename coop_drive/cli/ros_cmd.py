@@ -16,6 +16,7 @@ from pathlib import Path
 
 from coop_drive.bag.reader import BagReadError, bag_info
 from coop_drive.bag.replay import Tolerance, replay_bag
+from coop_drive.cli.output import OutputDirError, atomic_output_dir
 from coop_drive.launching.runner import LaunchRunner
 from coop_drive.launching.xml_launch import LaunchFileError, NodeAction, load_launch_file
 from coop_drive.nodes.stepping import MODES
@@ -137,6 +138,28 @@ def run_launch(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if args.one_process:
         return _run_in_one_process(args.file, arguments, args.timeout)
+    out = _output_dir(nodes)
+    if out is None:
+        return _launch(nodes, args)
+    # the run's directory is written under a temporary name and renamed when the launch ends (an aborted
+    # run's record too: its run.json says so); Ctrl-C and SIGTERM remove it (cli/output.py)
+    with atomic_output_dir(out) as tmp:
+        nodes = load_launch_file(args.file, {**arguments, "out": str(tmp)})
+        if _output_dir(nodes) != tmp:
+            raise OutputDirError(f"{args.file}: its output directory does not follow the 'out' argument")
+        status = _launch(nodes, args)
+        if status == 130:
+            raise KeyboardInterrupt
+    return status
+
+
+def _output_dir(nodes: list[NodeAction]) -> Path | None:
+    """The run's output directory: the simulator bridge's ``output_dir`` parameter, if set."""
+    values = {dict(node.params).get("output_dir", "") for node in nodes} - {""}
+    return Path(values.pop()) if len(values) == 1 else None
+
+
+def _launch(nodes: list[NodeAction], args: argparse.Namespace) -> int:
     attempts = args.startup_attempts
     for attempt in range(1, attempts + 1):
         runner = LaunchRunner(nodes)

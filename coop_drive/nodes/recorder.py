@@ -8,7 +8,6 @@ when the stack stops making progress (a node died): what was recorded up to then
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -60,18 +59,20 @@ class Recorder(SteppedNode):
         super().__init__("recorder", **options)
         self.declare_scenario_parameters()
         self.declare_parameter("bag_dir", "", ParameterDescriptor(
-            description="rosbag2 directory to write (replaced if it holds an earlier bag)"))
+            description="rosbag2 directory to write; must not exist yet (or be empty)"))
         sc = self.scenario = self.load_scenario()
         self.order: TaskOrder | None = None
         path = Path(str(self.get_parameter("bag_dir").value))
         if not str(path) or str(path) == ".":
             raise ValueError("recorder: parameter 'bag_dir' is required")
-        if path.exists():
-            if not (path / "metadata.yaml").is_file() and any(path.iterdir()):
-                raise ValueError(f"recorder: {path} exists and is not a bag; not replacing it")
-            shutil.rmtree(path)
+        self.bag: BagRecorder | None = None
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):  # nothing of anyone's is replaced
+            self.get_logger().error(f"bag_dir {path} exists and is not empty; not replacing it (remove it, or "
+                                    "give another out:=; coop-drive launch writes every run to a fresh directory)")
+            self.exit_code, self.finished = 2, True
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.bag: BagRecorder | None = BagRecorder(path)
+        self.bag = BagRecorder(path)
         self.topics = [(self.add_input(topic, msgtype, best_effort), msgtype)
                        for topic, msgtype, best_effort in RECORDED]
         self.begin(upstream_of(RECORDER, sc))

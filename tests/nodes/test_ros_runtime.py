@@ -18,6 +18,7 @@ import pytest
 
 from coop_drive.bag.reader import bag_info
 from coop_drive.cli.main import main
+from coop_drive.cli.output import MANIFEST
 from coop_drive.launching.runner import LaunchRunner
 from coop_drive.launching.xml_launch import load_launch_file
 
@@ -65,6 +66,19 @@ def test_a_launched_run_has_the_in_process_outcome_and_a_complete_bag(tmp_path, 
     for topic in ("/mec/v2x_out", "/vehicle/v2x_in"):  # best effort over DDS: a frame may be missed at the ends
         assert 0 <= inproc_topics[topic] - ros_topics[topic] <= 2, topic
     assert main(["replay", str(ros / "bag")]) == 0
+    assert (ros / MANIFEST).is_file() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".ros.")] == []
+
+
+def test_a_launch_into_a_directory_of_somebody_else_starts_nothing(tmp_path, capsys):
+    scenario = short_scenario(tmp_path, 2.0)
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "metrics.json").write_text("{}")
+    (out / "notes.txt").write_text("not coop-drive's")
+    assert main(["launch", str(STACK), f"scenario:={scenario}", f"out:={out}"]) == 2
+    err = capsys.readouterr()
+    assert "refusing to replace it" in err.err and "[launch] started" not in err.out
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "notes.txt"]
 
 
 def test_a_node_killed_mid_run_leaves_a_readable_bag_and_a_clear_report(tmp_path):
