@@ -34,6 +34,10 @@ STEP_VARIABLE_WIDTH_M = 1.0
 DRIVING_TYPES = frozenset({"driving"})
 _SPEED_TO_MPS = {"km/h": 1 / 3.6, "m/s": 1.0, "mph": 0.44704}
 
+# Coordinates and lengths beyond this are no map of a road network (UTM northings stay below 1e7 m): the lane
+# index, SUMO and the V2X codecs cannot carry them.
+MAX_EXTENT_M = 1.0e7
+
 
 @lru_cache(maxsize=8)
 def traffic_light_count(path: Path) -> int:
@@ -100,6 +104,9 @@ def parse_map(data: bytes, path: Path | str = "<memory>") -> HdMap:
         if rid in roads:
             raise ctx.err(where, "duplicate road id")
         length = ctx.num(road_el, "length", where)
+        if not 0.0 < length <= MAX_EXTENT_M:
+            raise ctx.err(where, f"attribute length: expected a road length > 0 and <= {MAX_EXTENT_M:g} m, "
+                                 f"got {road_el.get('length')!r}")
         junction = road_el.get("junction", "-1")
         lht = road_el.get("rule", "RHT").upper() == "LHT"
         road = Road(rid, road_el.get("name", ""), length, None if junction in ("-1", "") else junction)
@@ -170,6 +177,10 @@ def _plan_view(ctx: _Ctx, road_el: ET.Element, where: str) -> tuple[Geometry, ..
     for g in road_el.findall("planView/geometry"):
         gw = f"{where} <geometry s={g.get('s')}>"
         s0, x, y, hdg, length = (ctx.num(g, a, gw) for a in ("s", "x", "y", "hdg", "length"))
+        for attr, value in (("x", x), ("y", y), ("s", s0), ("length", length)):
+            if abs(value) > MAX_EXTENT_M or (attr in ("s", "length") and value < 0.0):
+                raise ctx.err(gw, f"attribute {attr}: expected {'0 to' if attr in ('s', 'length') else 'within ±'}"
+                                  f" {MAX_EXTENT_M:g} m, got {g.get(attr)!r}")
         kids = list(g)
         if len(kids) != 1:
             raise ctx.err(gw, "expected exactly one of <line>, <arc>, <spiral>")

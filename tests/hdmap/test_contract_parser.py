@@ -521,6 +521,18 @@ REJECTED = [
         doc(road().replace('length="100.0"', 'length="ten"')),
         "t.xodr: <road id=\"1\">: attribute length: expected a number, got 'ten'",
     ),
+    (
+        doc(road().replace('length="100.0"', 'length="0.0"')),
+        "t.xodr: <road id=\"1\">: attribute length: expected a road length > 0 and <= 1e+07 m, got '0.0'",
+    ),
+    (
+        doc(road(geom=GEOM.replace('x="0"', 'x="2e7"'))),
+        "t.xodr: <road id=\"1\"> <geometry s=0>: attribute x: expected within ± 1e+07 m, got '2e7'",
+    ),
+    (
+        doc(road(geom=GEOM.replace('length="100"', 'length="-5"'))),
+        "t.xodr: <road id=\"1\"> <geometry s=0>: attribute length: expected 0 to 1e+07 m, got '-5'",
+    ),
     (doc(road(geom="")), 't.xodr: <road id="1">: no <planView>/<geometry>'),
     (
         doc(road(geom=GEOM.replace("<line/>", "<line/><line/>"))),
