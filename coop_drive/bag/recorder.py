@@ -27,7 +27,7 @@ from coop_drive.bag.ros_messages import (
 )
 from coop_drive.bag.signal_messages import T_SIGNAL_PLANS, T_SIGNAL_VIEW, signal_view
 from coop_drive.bag.signal_messages import signal_plans as signal_plans_msg
-from coop_drive.bag.typestore import coop_drive_typestore
+from coop_drive.bag.typestore import ROS_DISTRO, coop_drive_typestore
 from coop_drive.geometry import Polyline
 from coop_drive.perception.objects import ObjectEstimate
 from coop_drive.sensors.object_sensor import Detection
@@ -59,10 +59,15 @@ class BagRecorder:
         self.counts[topic] = self.counts.get(topic, 0) + 1
 
     def close(self) -> None:
-        """Finish the bag (MCAP summary + metadata.yaml). Idempotent."""
+        """Finish the bag (MCAP summary + metadata.yaml, naming the ROS distribution of its message
+        definitions rather than the writing library). Idempotent."""
         if self._writer is not None:
             self._writer.close()
             self._writer = None  # type: ignore[assignment]
+            meta = self.path / "metadata.yaml"
+            text = meta.read_text(encoding="utf-8")
+            meta.write_text(text.replace("  ros_distro: rosbags\n", f"  ros_distro: {ROS_DISTRO}\n", 1),
+                            encoding="utf-8")
 
 
 class RunRecorder:

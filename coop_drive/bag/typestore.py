@@ -18,6 +18,7 @@ from rosbags.typesys import Stores, get_types_from_msg, get_typestore
 from rosbags.typesys.store import Typestore
 
 PACKAGE = "coop_drive_msgs"
+ROS_DISTRO = "kilted"  # the distribution whose standard message definitions the bags carry (Stores.ROS2_KILTED)
 
 
 def _candidate_msg_dirs() -> list[Path]:

@@ -64,7 +64,7 @@ def test_bag_is_complete_only_once_closed(tmp_path):
     bag.close()
     meta = yaml.safe_load((tmp_path / "bag" / "metadata.yaml").read_text())["rosbag2_bagfile_information"]
     assert meta["version"] == BAG_VERSION == 9 and meta["storage_identifier"] == "mcap"
-    assert meta["message_count"] == 3
+    assert meta["message_count"] == 3 and meta["ros_distro"] == "kilted"
     types, rows = _read(tmp_path / "bag")
     assert types == {"/clock": T_CLOCK, "/run/config": T_STRING}
     assert [(topic, t) for topic, t, _ in rows] == [("/clock", 0), ("/run/config", 50), ("/clock", 100)]
