@@ -184,6 +184,7 @@ class MapService:
         best = math.inf
         best_i = -1
         best_u = best_lat = best_herr = 0.0
+        near: list[tuple[float, int, float, float, float]] = []  # (distance, segment, u, lateral, heading error)
         for i in self.index.candidates(x_m, y_m):
             ax, ay, dx, dy, il2, il, hdg, turn, w0, dw, lane, first, last = self._rows[i]
             rx, ry = x_m - ax, y_m - ay
@@ -207,12 +208,17 @@ class MapService:
                     + W_DISTANCE_PER_M * dist)
             if on_route is not None and not on_route[lane]:
                 cost += W_OFF_ROUTE
+            lat = (dx * ry - dy * rx) * il
+            near.append((dist, i, u, lat, herr))
             if cost < best:
-                best, best_i, best_u, best_herr = cost, i, u, herr
-                best_lat = (dx * ry - dy * rx) * il
+                best, best_i, best_u, best_herr, best_lat = cost, i, u, herr, lat
         if best_i < 0:
             return None
         s = self.segs
+        # the lane is chosen by cost (heading included); the position on it is the nearest point of that lane:
+        # on a curve a heading error must not move the projection to another segment of the same lane
+        lane_of_best = s.lane[best_i]
+        _, best_i, best_u, best_lat, best_herr = min(n for n in near if s.lane[n[1]] == lane_of_best)
         ln = self.map.lanes[int(s.lane[best_i])]
         return LaneMatch(
             ln.index, ln.road_id, ln.lane_id,
@@ -268,8 +274,10 @@ class MapService:
             if off_route is not None:
                 cost += off_route[s.lane[c]]
             cost[~valid | (outside > OFFROAD_TOLERANCE_M) | (over > OFFROAD_TOLERANCE_M)] = np.inf
-            j = np.argmin(cost, axis=1)
             r = np.arange(len(sel))
+            chosen_lane = s.lane[c[r, np.argmin(cost, axis=1)]]  # the lane by cost, then its nearest point
+            nearest = np.where(np.isfinite(cost) & (s.lane[c] == chosen_lane[:, None]), dist, np.inf)
+            j = np.argmin(nearest, axis=1)
             hit = np.isfinite(cost[r, j])
             seg = c[r, j]
             out_seg[sel[hit]] = seg[hit]

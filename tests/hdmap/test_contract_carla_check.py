@@ -118,3 +118,30 @@ def test_run_follows_the_documented_sampling():
     assert rep.agree_heading_only == heading_ok / n
     assert rep.agree_route == 1.0 and rep.s_diff_median_m < 1e-3
     assert (rep.n_stop_compared, rep.n_stop_one_sided) == (compared, one_sided) and compared > 0
+
+
+@pytest.mark.parametrize("map_name", ["urban_intersection", "arterial_corridor"])
+def test_on_turning_lanes_a_heading_error_of_15_deg_keeps_the_carla_projection(map_name):
+    carla = pytest.importorskip("carla")
+    path = MAPS / f"{map_name}.xodr"
+    svc = MapService(load_map(path))
+    cmap = carla.Map(map_name, path.read_text(encoding="utf-8"))
+    # inside the turning lanes, away from their ends (where the junction's lanes fan out of one point and a
+    # heading error may rightly pick a neighbour)
+    turning = [wp for wp in cmap.generate_waypoints(1.0)
+               if wp.is_junction and abs(wp.next(0.5)[0].transform.rotation.yaw - wp.transform.rotation.yaw) > 1.0
+               and 3.0 < wp.s < svc.map.roads[str(wp.road_id)].length_m - 3.0]
+    assert len(turning) > 20
+    diffs, other_lane = [], 0
+    for wp in turning:
+        x, y, yaw = carla_to_map(wp.transform.location.x, wp.transform.location.y, wp.transform.rotation.yaw)
+        for err in (math.radians(15.0), -math.radians(15.0)):
+            m = svc.match(x, y, yaw + err)
+            assert m is not None
+            if (m.road_id, m.lane_id) == (str(wp.road_id), wp.lane_id):
+                diffs.append(abs(m.s_m - wp.s))
+            else:  # where two of the junction's lanes still overlap, the heading may rightly pick the other
+                assert abs(m.lateral_offset_m) < 1.5
+                other_lane += 1
+    assert max(diffs) <= 0.3
+    assert other_lane <= 0.2 * (len(diffs) + other_lane)

@@ -322,17 +322,14 @@ def _at(svc, road_id, lane_id, along_m):
     return LaneMatch(lane.index, road_id, lane_id, 0.0, along_m, 0.0, 0.0, lane.junction_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="match scores the heading per segment, so a heading error on a curve "
-    "moves the projection (s, along, offset, heading error) to another segment of the same lane",
-)
 def test_heading_error_on_a_curve_keeps_the_projection(urban):
     # the right turn west -> south (road 201): lane centre radius 8.25 m, reference radius 10 m, about
     # (-10, -10); halfway round, on the centre line, tangent heading -45 deg
     c = 8.25 / math.sqrt(2.0)
-    for dyaw in (0.0, 0.1, -0.1):
+    for dyaw in (0.0, 0.1, -0.1, math.radians(15.0), -math.radians(15.0)):
         m = urban.match(-10.0 + c, -10.0 + c, -math.pi / 4 + dyaw, ["1", "3"])
+        batch = urban.match_batch(np.array([[-10.0 + c, -10.0 + c]]), np.array([-math.pi / 4 + dyaw]), ["1", "3"])
+        assert batch.s_m[0] == pytest.approx(m.s_m) and batch.heading_error_rad[0] == pytest.approx(m.heading_error_rad)
         assert m.road_id == "201"
         assert m.s_m == pytest.approx(10.0 * math.pi / 4, abs=0.05)  # 7.854
         assert m.along_m == pytest.approx(8.25 * math.pi / 4, abs=0.05)  # 6.480
