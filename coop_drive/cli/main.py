@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from coop_drive.cli.bench import add_bench_arguments, run_bench, validate_bench
 from coop_drive.cli.compare import compare, format_table
@@ -132,8 +133,15 @@ COMMANDS: list[Command] = [
 COMMANDS += [Command(*spec) for spec in ROS_COMMANDS]  # launch, bag, replay (coop_drive/cli/ros_cmd.py)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A usage error is one line naming the argument (and where the usage is), not the whole usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} -h)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="coop-drive", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="coop-drive", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command_parser = sub.add_parser(command.name, help=command.help)

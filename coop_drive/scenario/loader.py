@@ -12,6 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from coop_drive.hdmap.errors import XodrError
+from coop_drive.hdmap.parser import load_map
 from coop_drive.link.errors import LinkConfigError
 from coop_drive.link.profiles import load_profile
 from coop_drive.scenario.model import (
@@ -169,6 +171,10 @@ def load_scenario(path: Path | str) -> Scenario:
     map_path = (path.parent / root.text("map")).resolve()
     if not map_path.is_file():
         raise root.error("map", f"map file not found: {map_path}")
+    try:
+        load_map(map_path)  # checked here, before any runtime starts (SUMO would take a broken road quietly)
+    except XodrError as exc:
+        raise root.error("map", str(exc)) from exc
     duration_s = root.number("duration_s", strictly_positive=True)
     step_s = root.number("step_s", strictly_positive=True, maximum=1.0)
     seed = root.integer("seed", maximum=SEED_MAX)
