@@ -84,6 +84,10 @@ def _convert(typestore: Any, kind: str, desc: Any, value: Any) -> Any:
 def test_constants_match_spec() -> None:
     assert msg.ObjectClassification.PEDESTRIAN == 6
     assert msg.V2XFrame.SPEED_PLAN == 6
+    from coop_drive.v2x.frame import MessageType
+
+    for kind in MessageType:  # every frame type the V2X set sends has its constant in the .msg
+        assert getattr(msg.V2XFrame, kind.name) == kind.value
     assert len(msg.DetectedObject().state_covariance) == 16
 
 

@@ -133,7 +133,7 @@ class _Sides:
                 raise BagReadError("the bag of a run with V2X on a signalised map has no /run/signal_plans "
                                    "(recorded by an older coop_drive?): its SPaT cannot be replayed")
             # the ROS MEC perception and planner nodes number their frames each on their own
-            self.mec = MecSide(sc, route, map_service, plans, numbered_per_node=config.get("runtime") == "ros")
+            self.mec = MecSide(sc, map_service, plans, numbered_per_node=config.get("runtime") == "ros")
         self._pending: deque[bytes] = deque()  # the rest of a publication being compared (MAP: one per junction)
         self._pending_key: tuple[Task, int] | None = None
 

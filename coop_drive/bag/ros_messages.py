@@ -20,7 +20,7 @@ topic                         type                            content
 /mec/objects                  coop_drive_msgs/msg/ObjectList  the MEC's confirmed tracks, per publication
 /mec/v2x_out                  coop_drive_msgs/msg/V2XFrame    frames handed to the link (sender side)
 /vehicle/v2x_in               coop_drive_msgs/msg/V2XFrame    frames the link delivered (receiver side)
-/vehicle/v2x_out              coop_drive_msgs/msg/V2XFrame    uplink frames (BSMs) handed to the link
+/vehicle/v2x_out              coop_drive_msgs/msg/V2XFrame    uplink frames (BSMs, trip registration) handed to the link
 /mec/v2x_in                   coop_drive_msgs/msg/V2XFrame    uplink frames the link delivered to the MEC
 /vehicle/objects              coop_drive_msgs/msg/ObjectList  the vehicle's fused world model, per cycle
 /vehicle/speed_command        geometry_msgs/msg/TwistStamped  linear.x: commanded speed [m/s];

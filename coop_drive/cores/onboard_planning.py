@@ -2,7 +2,8 @@
 the supervisor and the automation level that decides who acts on the plan.
 
 Input each cycle: the perception side's ``VehiclePicture`` and the ego's pose and speed; the V2X frames it
-uses (SpeedPlan, MAP, SPaT) come in through ``on_v2x``. It also sends the vehicle's BSMs.
+uses (SpeedPlan, MAP, SPaT) come in through ``on_v2x``. It also sends the vehicle's BSMs and, in the planning
+splits, its trip registration (until the first speed plan for it arrives).
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from coop_drive.planning.supervisor import Supervisor
 from coop_drive.rng import stream
 from coop_drive.scenario.model import EgoSpec, MapSource, Scenario
 from coop_drive.units import s_to_ns
-from coop_drive.v2x.asn1_codec import decode_speed_plan, encode_bsm
+from coop_drive.v2x.asn1_codec import decode_speed_plan, encode_bsm, encode_trip_registration
 from coop_drive.v2x.frame import MessageType, V2XDecodeError, V2XFrame, decode_frame, encode_frame
-from coop_drive.v2x.messages import Bsm
+from coop_drive.v2x.messages import Bsm, TripRegistration
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,27 @@ class PlannerStatus:
     advice_mps: float | None
 
 
+class TripRegistrar:
+    """The car's trip as it registers it with the planner that plans for it: its station id, the route (SUMO edges
+    and polyline), its set speed and longitudinal limits. Its size goes in its BSMs."""
+
+    def __init__(self, ego: EgoSpec, route: Polyline) -> None:
+        self.ego = ego
+        self.route_xy_m = tuple((float(x), float(y)) for x, y in route.points_xy_m)
+        self._count = 0
+
+    def frame(self, time_s: float) -> bytes:
+        """The registration as a V2X frame generated at time_s."""
+        ego, limits = self.ego, self.ego.limits
+        trip = TripRegistration(self._count, station_id(ego.actor_id), time_s, ego.route, self.route_xy_m,
+                                ego.desired_speed_mps, limits.max_accel_mps2, limits.comfort_decel_mps2,
+                                limits.max_decel_mps2)
+        frame = V2XFrame(MessageType.TRIP_REGISTRATION, ego.actor_id, self._count, s_to_ns(time_s),
+                         encode_trip_registration(trip))
+        self._count = (self._count + 1) % 128
+        return encode_frame(frame)
+
+
 class VehiclePlannerCore:
     """Everything the car computes between its picture of the road and its speed command."""
 
@@ -79,6 +101,7 @@ class VehiclePlannerCore:
         self._map_version: tuple[tuple[str, int], ...] = ()
         # signals, SPaT/GLOSA and car following (set by the runtime on maps with signals or traffic ahead)
         self.signals: SignalDriving | None = None
+        self.registrar: TripRegistrar | None = None  # planning splits: the trip the car registers
 
     def status(self) -> PlannerStatus:
         """The vehicle-side metrics so far and the GLOSA advice in force."""
@@ -95,6 +118,14 @@ class VehiclePlannerCore:
         frame = V2XFrame(MessageType.BSM, self.ego.actor_id, self._bsm_count, s_to_ns(time_s), encode_bsm(bsm))
         self._bsm_count = (self._bsm_count + 1) % 128
         return encode_frame(frame)
+
+    def trip_registration_frame(self, time_s: float) -> bytes | None:
+        """The trip registration to send at time_s: in the planning splits, until a speed plan for this car has
+        arrived (the link may lose the registration); None otherwise."""
+        follower = self.plan_follower
+        if self.registrar is None or follower is None or follower.plans_received > 0:
+            return None
+        return self.registrar.frame(time_s)
 
     def on_v2x(self, frame_bytes: bytes) -> None:
         """Receive one frame from the link: speed plans, MAP and SPaT. A malformed envelope is left to the
@@ -179,6 +210,8 @@ def vehicle_planner_for(scenario: Scenario, route: Polyline, max_v2x_age_s: floa
                               uses_v2x=scenario.split.uses_v2x, seed=scenario.seed, start_s=start_s,
                               follow_plans=scenario.split.plans_remotely, max_plan_age_s=scenario.max_plan_age_s,
                               cycle_s=scenario.step_s, stats=stats)
+    if scenario.split.plans_remotely:  # the route the car registers: its trip's, map or no map
+        core.registrar = TripRegistrar(scenario.ego, route)
     roads = roads_from_sumo_edges(scenario.ego.route)
     if map_from_mec:
         core.map_client = MapClient(roads)

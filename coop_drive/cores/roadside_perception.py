@@ -1,5 +1,5 @@
 """The roadside MEC node's core: roadside sensors feed a tracker; object lists go out as V2X frames; with a
-planner (edge-planning / cloud-planning), BSMs come in and speed plans go out."""
+planner (edge-planning / cloud-planning), trip registrations and BSMs come in and speed plans go out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from coop_drive.cores.offboard_planning import MecPlanner
 from coop_drive.perception.tracker import MultiObjectTracker
 from coop_drive.sensors.object_sensor import Detection
 from coop_drive.units import s_to_ns
-from coop_drive.v2x.asn1_codec import decode_bsm, encode_speed_plan
+from coop_drive.v2x.asn1_codec import decode_bsm, decode_trip_registration, encode_speed_plan
 from coop_drive.v2x.frame import MessageType, V2XDecodeError, V2XFrame, decode_frame, encode_frame
 from coop_drive.v2x.object_list import encode_object_list
 
@@ -40,16 +40,19 @@ class MecCore:
                                                                                generation_ns))
 
     def on_uplink(self, frame_bytes: bytes) -> None:
-        """Receive one frame from the uplink; BSMs feed the planner, malformed frames are counted and dropped."""
+        """Receive one frame from the uplink; trip registrations and BSMs feed the planner, malformed frames are
+        counted and dropped."""
         try:
             frame = decode_frame(frame_bytes)
             if frame.message_type is MessageType.BSM and self.planner is not None:
                 self.planner.on_bsm(decode_bsm(frame.payload, frame.generation_time_ns / 1e9))
+            elif frame.message_type is MessageType.TRIP_REGISTRATION and self.planner is not None:
+                self.planner.on_registration(decode_trip_registration(frame.payload))
         except V2XDecodeError:
             self.uplink_rejected += 1
 
     def speed_plan_frame(self, time_s: float) -> bytes | None:
-        """A SpeedPlan frame for the registered vehicle, or None (no planner, or no BSM yet)."""
+        """A SpeedPlan frame for the registered vehicle, or None (no planner, no registration or no BSM yet)."""
         plan = None if self.planner is None else self.planner.plan(time_s, self.tracker.estimates(time_s))
         if plan is None:
             return None

@@ -5,8 +5,8 @@ five phases:
 
 1. ``WORLD``   the world steps; the car localises itself and its camera sees the next signal;
 2. ``SENSE``   sensors scan the world state of this instant (onboard and roadside);
-3. ``PUBLISH`` frames go out: the car's BSM up the link; the MEC's object list (RSM), speed plan, SPaT and MAP
-               down it;
+3. ``PUBLISH`` frames go out: the car's trip registration (planning splits, until a speed plan arrives) and BSM
+               up the link; the MEC's object list (RSM), speed plan, SPaT and MAP down it;
 4. ``DELIVER`` the link hands over every frame due now (a frame sent this instant with no delay included);
 5. ``PLAN``    the car plans on what it knows now and commands its speed.
 
@@ -28,6 +28,7 @@ from coop_drive.units import s_to_ns
 from coop_drive.v2x.frame import MessageType
 
 BSM_PERIOD_S = 0.1  # the vehicle's BSM rate, 10 Hz (SAE J2945/1)
+REGISTRATION_PERIOD_S = 1.0  # the vehicle repeats its trip registration at this period until a speed plan arrives
 PLAN_PERIOD_S = 0.1  # the MEC's planning rate in the planning splits
 SPAT_RATE_HZ = 10.0  # the MEC's SPaT rate
 
@@ -46,6 +47,7 @@ class Task(Enum):
     WORLD_STEP = "world step"
     VEHICLE_SCAN = "onboard scan"
     ROADSIDE_SCAN = "roadside scan"
+    TRIP_REGISTRATION = "trip registration"
     BSM = "BSM"
     RSM = "RSM"
     SPEED_PLAN = "speed plan"
@@ -63,9 +65,11 @@ class Task(Enum):
 
 
 _PHASES = {Task.WORLD_STEP: Phase.WORLD, Task.VEHICLE_SCAN: Phase.SENSE, Task.ROADSIDE_SCAN: Phase.SENSE,
-           Task.BSM: Phase.PUBLISH, Task.RSM: Phase.PUBLISH, Task.SPEED_PLAN: Phase.PUBLISH,
-           Task.SPAT: Phase.PUBLISH, Task.MAP: Phase.PUBLISH, Task.VEHICLE_PLAN: Phase.PLAN}
-_MESSAGES = {Task.BSM: MessageType.BSM, Task.RSM: MessageType.RSM, Task.SPEED_PLAN: MessageType.SPEED_PLAN,
+           Task.TRIP_REGISTRATION: Phase.PUBLISH, Task.BSM: Phase.PUBLISH, Task.RSM: Phase.PUBLISH,
+           Task.SPEED_PLAN: Phase.PUBLISH, Task.SPAT: Phase.PUBLISH, Task.MAP: Phase.PUBLISH,
+           Task.VEHICLE_PLAN: Phase.PLAN}
+_MESSAGES = {Task.TRIP_REGISTRATION: MessageType.TRIP_REGISTRATION, Task.BSM: MessageType.BSM,
+             Task.RSM: MessageType.RSM, Task.SPEED_PLAN: MessageType.SPEED_PLAN,
              Task.SPAT: MessageType.SPAT, Task.MAP: MessageType.MAP}
 DOWNLINK = (Task.RSM, Task.SPEED_PLAN, Task.SPAT, Task.MAP)  # the MEC's publications, in registration order
 
@@ -79,8 +83,9 @@ class PeriodicTask:
 
 
 def publication_period_ns(scenario: Scenario, task: Task) -> int:
-    """The period of one of the MEC's publications (``DOWNLINK``) or of the car's BSM."""
-    period_s = {Task.BSM: BSM_PERIOD_S, Task.RSM: 1.0 / scenario.mec_publish_rate_hz, Task.SPEED_PLAN: PLAN_PERIOD_S,
+    """The period of one of the MEC's publications (``DOWNLINK``) or of the car's (trip registration, BSM)."""
+    period_s = {Task.TRIP_REGISTRATION: REGISTRATION_PERIOD_S, Task.BSM: BSM_PERIOD_S,
+                Task.RSM: 1.0 / scenario.mec_publish_rate_hz, Task.SPEED_PLAN: PLAN_PERIOD_S,
                 Task.SPAT: 1.0 / SPAT_RATE_HZ, Task.MAP: 1.0 / scenario.mec_map_rate_hz}[task]
     return s_to_ns(period_s)
 
@@ -92,7 +97,8 @@ def periodic_tasks(scenario: Scenario, spat: bool) -> tuple[PeriodicTask, ...]:
     tasks = [PeriodicTask(Task.VEHICLE_SCAN, s_to_ns(1.0 / s.rate_hz), sensor_id=s.sensor_id)
              for s in scenario.onboard_sensors]
     if scenario.split.uses_v2x:
-        tasks.append(PeriodicTask(Task.BSM, publication_period_ns(scenario, Task.BSM)))
+        uplink = ([Task.TRIP_REGISTRATION] if scenario.split.plans_remotely else []) + [Task.BSM]
+        tasks += [PeriodicTask(task, publication_period_ns(scenario, task)) for task in uplink]
         tasks += [PeriodicTask(Task.ROADSIDE_SCAN, s_to_ns(1.0 / s.rate_hz), sensor_id=s.sensor_id)
                   for s in scenario.roadside_sensors]
         publications = [Task.RSM]

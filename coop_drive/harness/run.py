@@ -55,7 +55,7 @@ class Harness:
                                                                       "yet (the MAP messages carry no signal groups)")
         self.start_ns = self.world.start_ns
         self.vehicle = VehicleSide(scenario, route, map_service, self.world.time_s)
-        self.mec = MecSide(scenario, route, map_service, signal_plans) if scenario.split.uses_v2x else None
+        self.mec = MecSide(scenario, map_service, signal_plans) if scenario.split.uses_v2x else None
         self.link = DuplexLink(scenario.link.config, scenario.seed)
         scored = PerceptionRecorder(scenario.ego.actor_id, route, scenario.ego.width_m)
         self.metrics = MetricsObserver(scenario, scored, ns_to_s(self.start_ns))
@@ -84,6 +84,8 @@ class Harness:
             self._observed(self.world.step())
         elif kind in SCANS:
             self._scan(task, time_ns)
+        elif kind is Task.TRIP_REGISTRATION:
+            self._send_registration(time_ns)
         elif kind is Task.BSM:
             self._send_bsm(time_ns)
         elif kind is Task.VEHICLE_PLAN:
@@ -115,6 +117,12 @@ class Harness:
             self.mec.sense(self.world.time_s, detections)
 
     # Phase.PUBLISH
+    def _send_registration(self, time_ns: int) -> None:
+        own = self._own()
+        frame = None if own is None else self.vehicle.trip_registration(own)
+        if frame is not None:  # None: a speed plan has arrived (or the car has left the world)
+            self._send(Direction.UP, time_ns, Publication(Task.TRIP_REGISTRATION, frame))
+
     def _send_bsm(self, time_ns: int) -> None:
         own = self._own()
         if own is not None:  # None: the car has left the world, no BSM

@@ -103,6 +103,10 @@ class VehicleSide:
         self.perception.on_detections(time_s, detections)
 
     # Phase.PUBLISH
+    def trip_registration(self, own: EgoState) -> bytes | None:
+        """The car's trip registration at its state's time (planning splits, until a speed plan has arrived)."""
+        return self.planner.trip_registration_frame(own.time_s)
+
     def bsm(self, own: EgoState) -> bytes:
         """The BSM of the car's state."""
         return self.planner.bsm_frame(own.time_s, own.x_m, own.y_m, own.yaw_rad, own.speed_mps, own.accel_mps2)
@@ -123,14 +127,15 @@ class VehicleSide:
 
 class MecSide:
     """The MEC: roadside tracking, object lists, and per split the speed planner, the SPaT service and the MAP
-    service. A silent MEC (fault ``mec-silent``) sends nothing and takes nothing in; its tracker goes on."""
+    service. It knows the car only from its uplink frames (trip registration, BSMs). A silent MEC (fault
+    ``mec-silent``) sends nothing and takes nothing in; its tracker goes on."""
 
-    def __init__(self, scenario: Scenario, route: Polyline, map_service: MapService | None,
+    def __init__(self, scenario: Scenario, map_service: MapService | None,
                  signal_plans: Mapping[str, TimingPlan] | None, numbered_per_node: bool = False) -> None:
         """``map_service``: the signalised map's (None elsewhere); ``numbered_per_node``: the perception and the
         planner number their frames each on their own (as the ROS nodes do; in-process one counter)."""
         self.scenario = scenario
-        planner = mec_planner_for(scenario, route, map_service) if scenario.split.plans_remotely else None
+        planner = mec_planner_for(scenario, map_service) if scenario.split.plans_remotely else None
         self.core = MecCore(planner=None if numbered_per_node else planner)
         self.plans = self.core
         if numbered_per_node and planner is not None:
@@ -178,6 +183,6 @@ class MecSide:
 
     # Phase.DELIVER
     def receive(self, time_s: float, frame: bytes) -> None:
-        """One frame the uplink delivered (BSMs feed the planner)."""
+        """One frame the uplink delivered (trip registrations and BSMs feed the planner)."""
         if self.scenario.mec_alive(time_s):
             self.plans.on_uplink(frame)

@@ -1,9 +1,11 @@
-"""The MEC planner (namespace /mec; edge-planning and cloud-planning splits): BSMs in, speed plans out.
+"""The MEC planner (namespace /mec; edge-planning and cloud-planning splits): trip registrations and BSMs in,
+speed plans out.
 
-Inputs: ``/run/route`` (the ego's registered route), ``/run/signal_plans`` (signalised maps: the controllers'
-fixed-time plans, SignalPlans), ``tracks`` (ObjectList: the MEC perception's tracks at each planning instant) and
-``v2x_in`` (V2XFrame, best effort: the uplink's deliveries, BSMs). Output: ``v2x_out`` (V2XFrame, best effort):
-a SpeedPlan frame every planning period once a BSM has arrived.
+Inputs: ``/run/signal_plans`` (signalised maps: the controllers' fixed-time plans, SignalPlans), ``tracks``
+(ObjectList: the MEC perception's tracks at each planning instant) and ``v2x_in`` (V2XFrame, best effort: the
+uplink's deliveries, the vehicle's trip registration and BSMs). Output: ``v2x_out`` (V2XFrame, best effort): a
+SpeedPlan frame every planning period once a trip registration and a BSM of its vehicle have arrived. It knows
+the vehicle only from those frames (not from ``/run/route`` or the scenario's ego).
 
 The uplink relay reports step t after the vehicle's step t; what it delivered before t + step is this node's
 input to step t + step (a lagged upstream), which is what the in-process planner at t + step has received.
@@ -20,11 +22,9 @@ from typing import Any
 
 from coop_drive.bag.ros_messages import (
     T_OBJECT_LIST,
-    T_PATH,
     T_V2X,
     estimates_from_msg,
     frame_bytes,
-    route_from_msg,
     stamp_ns,
 )
 from coop_drive.bag.signal_messages import T_SIGNAL_PLANS, plans_from_msg
@@ -49,12 +49,11 @@ class MecPlannerNode(SteppedNode):
         self.source_id = self.declare_source_id()
         sc = self.scenario = self.load_scenario()
         self.step_ns, self.period_ns = s_to_ns(sc.step_s), s_to_ns(PLAN_PERIOD_S)
-        self.core: MecCore | None = None  # its planner is built when the route arrives; uplink frames go to it
+        self.core: MecCore | None = None  # with its planner, at the first step; uplink frames go to it
         self.spat: SpatService | None = None  # signalised maps: the MEC's own SPaT, for its planner
         self.spat_instants = Periodic(s_to_ns(1.0 / SPAT_RATE_HZ))
         self.sequence = 0
         self.order: TaskOrder | None = None
-        self.t_route = self.add_input("/run/route", T_PATH)
         self.t_plans = self.add_input("/run/signal_plans", T_SIGNAL_PLANS)
         self.t_tracks = self.add_input("tracks", T_OBJECT_LIST)
         self.t_uplink = self.add_input("v2x_in", T_V2X, best_effort=True)
@@ -70,16 +69,14 @@ class MecPlannerNode(SteppedNode):
         self.begin(upstream_of(PLANNER, sc), lagged_upstream(PLANNER, sc))
 
     def _start(self, messages: Mapping[str, list[bytes]]) -> MecPlanner:
-        """The planner, built from the first step's route (and signal plans, on a signalised map)."""
-        for data in messages[self.t_route]:
-            route = route_from_msg(self.msgs.deserialize(data, T_PATH))
-            self.core = MecCore(self.source_id, mec_planner_for(self.scenario, route, self.map_service))
+        """The planner (built at the first step), with the first step's signal plans on a signalised map."""
+        if self.core is None:
+            self.core = MecCore(self.source_id, mec_planner_for(self.scenario, self.map_service))
         for data in messages[self.t_plans]:
             if self.map_service is not None:
                 plans = plans_from_msg(self.msgs.deserialize(data, T_SIGNAL_PLANS))
                 self.spat = SpatService(plans, self.map_service.map, self.source_id)
-        if self.core is None or self.core.planner is None:
-            raise InputsPending("no route received before the first step")
+        assert self.core.planner is not None
         if self.map_service is not None and self.spat is None:
             raise InputsPending("no signal plans received before the first step")
         return self.core.planner

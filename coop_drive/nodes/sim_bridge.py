@@ -303,7 +303,11 @@ class SimBridge(SteppedNode):
 def _object_list(msg: Any) -> bool:
     """An RSM frame, or one too corrupted to tell (the object-list statistics count those, as in-process)."""
     kind = int(msg.message_type)
-    return kind not in (int(MessageType.SPEED_PLAN), int(MessageType.MAP), int(MessageType.SPAT))
+    return kind not in _NOT_OBJECT_LISTS
+
+
+_NOT_OBJECT_LISTS = frozenset(int(k) for k in (MessageType.SPEED_PLAN, MessageType.MAP, MessageType.SPAT,
+                                                MessageType.BSM, MessageType.TRIP_REGISTRATION))
 
 
 def main(args: Sequence[str] | None = None) -> int:

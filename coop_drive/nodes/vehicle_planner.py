@@ -7,7 +7,8 @@ Inputs: ``/run/route``, ``odom`` (Odometry), ``imu`` (Imu: heading and accelerat
 perception node's ``objects`` (the fused picture), ``tracks`` (its own tracks) and ``received`` (the newest
 received object list; its generation time feeds the supervisor). Outputs per step: ``speed_command``
 (TwistStamped, linear.x = commanded speed [m/s]); in the splits with V2X, ``v2x_out`` (V2XFrame, best effort):
-a BSM every 0.1 s, as in-process; ``~/status`` (VehicleStatus, with each command): the vehicle-side metrics
+a BSM every 0.1 s and, in the planning splits, the trip registration every 1 s until a speed plan has arrived, as
+in-process; ``~/status`` (VehicleStatus, with each command): the vehicle-side metrics
 so far and the GLOSA advice in force, for the bridge's metrics.json. With ``map: mec`` the car has no map
 and drives on the MAP messages it receives.
 """
@@ -35,9 +36,10 @@ from coop_drive.bag.ros_messages import (
 from coop_drive.bag.signal_messages import T_SIGNAL_VIEW, T_VEHICLE_STATUS, signal_view_from_msg, vehicle_status
 from coop_drive.cores.onboard_perception import VehiclePicture
 from coop_drive.cores.onboard_planning import VehiclePlannerCore, vehicle_planner_for
-from coop_drive.harness.order import BSM_PERIOD_S
+from coop_drive.harness.order import Task, TaskOrder, publication_period_ns
 from coop_drive.hdmap.service import signal_map_service
 from coop_drive.nodes.base import InputsPending, SteppedNode, run_node
+from coop_drive.nodes.stepping import Periodic
 from coop_drive.nodes.topology import VEHICLE_PLANNER, upstream_of
 from coop_drive.nodes.vehicle_perception import declare_fusion_parameters
 from coop_drive.units import NS_PER_S, ns_to_s, s_to_ns
@@ -73,8 +75,14 @@ class VehiclePlanner(SteppedNode):
         self.t_cmd = self.add_output("speed_command", T_TWIST_STAMPED)
         self.t_uplink = self.add_output("v2x_out", T_V2X, best_effort=True)
         self.t_status = self.add_output("~/status", T_VEHICLE_STATUS)  # VehiclePlannerCore.status(), per plan
-        self.step_ns, self.bsm_period_ns = s_to_ns(sc.step_s), s_to_ns(BSM_PERIOD_S)
-        self.next_bsm_ns: int | None = None
+        self.step_ns = s_to_ns(sc.step_s)
+        # the car's uplink tasks (trip registration in the planning splits, BSM) and their instants
+        tasks = ([Task.TRIP_REGISTRATION] if sc.split.plans_remotely else []) + [Task.BSM]
+        self.uplink = {task: Periodic(publication_period_ns(sc, task)) for task in tasks}
+        if any(p.period_ns % self.step_ns for p in self.uplink.values()):
+            self.get_logger().warning(f"an uplink period is not a multiple of the step {sc.step_s} s: a trip "
+                                      "registration between steps does not see the speed plans of its own step")
+        self.order: TaskOrder | None = None
         self.latest = _Latest()
         self.map_service = signal_map_service(sc.map_path)  # loaded before the run starts, not in its first step
         self.begin(upstream_of(VEHICLE_PLANNER, sc))
@@ -93,13 +101,18 @@ class VehiclePlanner(SteppedNode):
         if messages[self.t_imu]:
             latest.imu = messages[self.t_imu][-1]
         own = latest.own
+        deliveries = [self.msgs.deserialize(data, T_V2X) for data in messages[self.t_v2x]]
+        for msg in deliveries:  # due before t: the car had them before it sends at t (in-process: earlier instants)
+            if stamp_ns(msg.header.stamp) < stamp:
+                core.on_v2x(frame_bytes(msg))
         if sc.split.uses_v2x:
-            self._send_bsms(stamp, own, latest.imu)
-        for data in messages[self.t_signal]:  # the camera sees the signal at t, before the deliveries due by t
+            self._send_uplink(stamp, own, latest.imu)
+        for data in messages[self.t_signal]:  # the camera sees the signal at t, before the deliveries due at t
             if core.signals is not None:
                 core.signals.on_camera(signal_view_from_msg(self.msgs.deserialize(data, T_SIGNAL_VIEW)))
-        for data in messages[self.t_v2x]:
-            core.on_v2x(frame_bytes(self.msgs.deserialize(data, T_V2X)))
+        for msg in deliveries:
+            if stamp_ns(msg.header.stamp) >= stamp:
+                core.on_v2x(frame_bytes(msg))
         for data in messages[self.t_received]:
             generation_ns = stamp_ns(self.msgs.deserialize(data, T_OBJECT_LIST).generation_stamp)
             self.received_generation_s = generation_ns / NS_PER_S
@@ -117,18 +130,25 @@ class VehiclePlanner(SteppedNode):
             self.publish(self.t_status, vehicle_status(self.msgs, stamp, core.status()))
         self.report_step(stamp)
 
-    def _send_bsms(self, stamp: int, own: tuple[float, float, float, float] | None, imu: bytes | None) -> None:
-        """BSMs due in [t, t + step), from the ego's state at t (the in-process runtime sends them before the
-        MEC's publications and the vehicle's plan; they depend on neither)."""
-        if self.next_bsm_ns is None:
-            self.next_bsm_ns = stamp
+    def _send_uplink(self, stamp: int, own: tuple[float, float, float, float] | None, imu: bytes | None) -> None:
+        """The car's frames due in [t, t + step) — trip registrations (planning splits) and BSMs — from its state
+        at t, in the step's order (``harness.order.TaskOrder``). In-process they go before the MEC's publications
+        and the vehicle's plan, which they depend on neither, and a registration sees the speed plans delivered
+        before its instant."""
+        order = self.order = self.order or TaskOrder(self.scenario, stamp)
+        due = sorted(((order.key(task, ns), task, ns) for task, instants in self.uplink.items()
+                      for ns in instants.due_before(stamp + self.step_ns, stamp)), key=lambda d: d[0])
         core = self.core
-        while self.next_bsm_ns < stamp + self.step_ns:
-            if own is not None and imu is not None and core is not None:
-                yaw_rad, accel_mps2 = imu_from_msg(self.msgs.deserialize(imu, T_IMU))
-                frame = core.bsm_frame(own[0], own[1], own[2], yaw_rad, own[3], accel_mps2)
-                self.publish(self.t_uplink, self.msgs.v2x_frame(self.next_bsm_ns, frame))
-            self.next_bsm_ns += self.bsm_period_ns
+        if own is None or imu is None or core is None:
+            return
+        yaw_rad, accel_mps2 = imu_from_msg(self.msgs.deserialize(imu, T_IMU))
+        for _, task, send_ns in due:
+            if task is Task.BSM:
+                frame: bytes | None = core.bsm_frame(own[0], own[1], own[2], yaw_rad, own[3], accel_mps2)
+            else:
+                frame = core.trip_registration_frame(own[0])
+            if frame is not None:  # a registration after a speed plan has arrived: none
+                self.publish(self.t_uplink, self.msgs.v2x_frame(send_ns, frame))
 
 
 def main(args: Sequence[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from coop_drive.cores.spat_service import AMBER_STATES, GREEN_STATES, SpatReceiver, signal_group_numbers
 from coop_drive.geometry import Polyline
@@ -26,7 +27,7 @@ from coop_drive.planning.stop_and_follow import (
     queued_ahead,
     stop_line_accel_mps2,
 )
-from coop_drive.scenario.model import EgoSpec
+from coop_drive.scenario.model import EgoLimits
 from coop_drive.v2x.messages import MovementPhaseState
 from coop_drive.world.traffic_lights import Colour, NextSignal
 
@@ -34,6 +35,20 @@ CAMERA_RANGE_M = 80.0  # the onboard camera reads the signal head's colour this 
 ADVICE_GAIN_PER_S = 1.0  # speed tracking of the advice: accel = gain * (advice - v)
 SAME_SIGNAL_TOLERANCE_M = 10.0  # the camera's signal and the map's stop line are the same within this
 QUEUE_HEADWAY_S = 2.0  # a queue at the stop line discharges one car per this (saturation headway)
+
+
+class DrivenEgo(Protocol):
+    """What signal driving needs of the ego: the car's EgoSpec, or on the MEC what the car registered and its BSMs
+    say (``cores/offboard_planning.py`` ``RegisteredEgo``)."""
+
+    @property
+    def desired_speed_mps(self) -> float: ...
+
+    @property
+    def length_m(self) -> float: ...
+
+    @property
+    def limits(self) -> EgoLimits: ...
 
 
 @dataclass(frozen=True)
@@ -67,12 +82,12 @@ def _colour(state: MovementPhaseState) -> Colour:
 class SignalDriving:
     """Signals, SPaT/GLOSA and car following for one ego along its route."""
 
-    def __init__(self, service: MapService, route_roads: Sequence[str], ego: EgoSpec, use_spat: bool,
+    def __init__(self, service: MapService, route_roads: Sequence[str], ego: DrivenEgo, use_spat: bool,
                  glosa: GlosaConfig | None = None, camera_range_m: float = CAMERA_RANGE_M,
                  max_spat_age_s: float = 1.0, use_glosa: bool = True) -> None:
         self.service = service
         self.route_roads = list(route_roads)
-        self.ego = ego
+        self.ego: DrivenEgo = ego
         self.use_spat = use_spat
         self.use_glosa = use_glosa
         self.glosa = glosa or GlosaConfig()

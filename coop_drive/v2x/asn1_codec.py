@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import asn1tools
 
-from coop_drive.units import sumo_angle_deg_to_yaw_rad, yaw_rad_to_sumo_angle_deg
+from coop_drive.units import kmh_to_mps, mps_to_kmh, sumo_angle_deg_to_yaw_rad, yaw_rad_to_sumo_angle_deg
 from coop_drive.v2x.frame import MessageType, V2XDecodeError
 from coop_drive.v2x.messages import (
     Bsm,
@@ -38,12 +38,14 @@ from coop_drive.v2x.messages import (
     Spat,
     SpeedPlan,
     SpeedPlanPoint,
+    TripRegistration,
     V2XMessage,
 )
 
 ASN_PATH = Path(__file__).parent / "asn" / "CoopDriveV2X.asn"
 ASN_TYPE = {MessageType.BSM: "BSM", MessageType.SPAT: "SPAT", MessageType.MAP: "MAP", MessageType.RSM: "RSM",
-            MessageType.RSI: "RSI", MessageType.SPEED_PLAN: "SpeedPlan"}
+            MessageType.RSI: "RSI", MessageType.SPEED_PLAN: "SpeedPlan",
+            MessageType.TRIP_REGISTRATION: "TripRegistration"}
 
 _T = TypeVar("_T")
 
@@ -108,6 +110,9 @@ class _Q:
     VALIDITY_S = _Quantity("s", 1, 0, 86_400)  # s
     VALIDITY_MS = _Quantity("s", 1000, 0, 65_535)  # ms
     PLAN_OFFSET = _Quantity("s", 1000, 0, 65_535)  # ms
+    SET_SPEED = _Quantity("km/h", 100, 0, 25_000)  # 0.01 km/h (a set speed, stated in km/h)
+    LIMIT = _Quantity("m/s^2", 100, 0, 2000)  # 0.01 m/s^2, a magnitude
+    ROUTE_STEP = _Quantity("m", 100, -1_048_575, 1_048_575)  # cm from the previous route point
 
 
 HEADING_PER_DEG = 80  # J2735 Heading: 0.0125 deg
@@ -492,12 +497,79 @@ def decode_speed_plan(data: bytes) -> SpeedPlan:
     return _decode("SpeedPlan", data, convert)
 
 
+# ------------------------------------------------------------------------------------------------ TripRegistration
+# The route's points are quantised to cm as absolute positions and carried as steps between them, so rounding
+# errors do not accumulate; a polyline whose points are whole cm (SUMO's lane shapes are) and a set speed in whole
+# 0.01 km/h come back bit for bit.
+
+EDGE_ID_MAX_CHARS = 64
+
+
+def _route_edges(edges: Sequence[str]) -> list[str]:
+    w = "TripRegistration.route_edges"
+    if not 1 <= len(edges) <= 64:
+        raise ValueError(f"{w}: expected 1..64 edges, got {len(edges)}")
+    for i, edge in enumerate(edges):
+        if not isinstance(edge, str) or not 1 <= len(edge) <= EDGE_ID_MAX_CHARS or not edge.isascii():
+            raise ValueError(f"{w}[{i}]: expected 1..{EDGE_ID_MAX_CHARS} ASCII characters, got {edge!r}")
+    return list(edges)
+
+
+def _route_steps(points: Sequence[tuple[float, float]]) -> tuple[dict[str, int], list[dict[str, int]]]:
+    """The first point [cm] and the steps [cm] to each next one."""
+    w = "TripRegistration.route_xy_m"
+    if not 2 <= len(points) <= 1024:
+        raise ValueError(f"{w}: expected 2..1024 points, got {len(points)}")
+    cm = [(_Q.POSITION.to_raw(f"{w}[{j}].x_m", x_m), _Q.POSITION.to_raw(f"{w}[{j}].y_m", y_m))
+          for j, (x_m, y_m) in enumerate(points)]
+    steps, lo, hi = [], _Q.ROUTE_STEP.lo, _Q.ROUTE_STEP.hi
+    for j in range(1, len(cm)):
+        dx, dy = cm[j][0] - cm[j - 1][0], cm[j][1] - cm[j - 1][1]
+        if not (lo <= dx <= hi and lo <= dy <= hi):
+            raise ValueError(f"{w}[{j}]: step ({dx / 100:g}, {dy / 100:g}) m from the previous point is outside "
+                             f"the encodable range [{lo / 100:g}, {hi / 100:g}] m")
+        steps.append({"dx": dx, "dy": dy})
+    return {"x": cm[0][0], "y": cm[0][1]}, steps
+
+
+def encode_trip_registration(m: TripRegistration) -> bytes:
+    w = "TripRegistration"
+    ref, steps = _route_steps(m.route_xy_m)
+    return _encode("TripRegistration", {
+        "msgCnt": _int(f"{w}.msg_count", m.msg_count, 0, 127),
+        "id": _int(f"{w}.vehicle_id", m.vehicle_id, 0, 2**32 - 1),
+        "timeStamp": _Q.TIME.to_raw(f"{w}.time_s", m.time_s),
+        "desiredSpeed": _Q.SET_SPEED.to_raw(f"{w}.desired_speed_mps (in km/h)",
+                                            mps_to_kmh(m.desired_speed_mps)),
+        "limits": {"maxAccel": _Q.LIMIT.to_raw(f"{w}.max_accel_mps2", m.max_accel_mps2),
+                   "comfortDecel": _Q.LIMIT.to_raw(f"{w}.comfort_decel_mps2", m.comfort_decel_mps2),
+                   "maxDecel": _Q.LIMIT.to_raw(f"{w}.max_decel_mps2", m.max_decel_mps2)},
+        "edges": _route_edges(m.route_edges), "refPoint": ref, "steps": steps,
+    })
+
+
+def decode_trip_registration(data: bytes) -> TripRegistration:
+    def convert(v: dict[str, Any]) -> TripRegistration:
+        x, y = v["refPoint"]["x"], v["refPoint"]["y"]
+        points = [(x / 100, y / 100)]
+        for step in v["steps"]:
+            x, y = x + step["dx"], y + step["dy"]
+            points.append((x / 100, y / 100))
+        limits = v["limits"]
+        return TripRegistration(
+            v["msgCnt"], v["id"], _Q.TIME.to_si(v["timeStamp"]), tuple(str(e) for e in v["edges"]), tuple(points),
+            kmh_to_mps(_Q.SET_SPEED.to_si(v["desiredSpeed"])), _Q.LIMIT.to_si(limits["maxAccel"]),
+            _Q.LIMIT.to_si(limits["comfortDecel"]), _Q.LIMIT.to_si(limits["maxDecel"]))
+    return _decode("TripRegistration", data, convert)
+
+
 # ------------------------------------------------------------------------------------------------ any message
 
 def message_type_of(message: V2XMessage) -> MessageType:
     """The frame's message type for a message."""
     types: dict[type, MessageType] = {Bsm: MessageType.BSM, Spat: MessageType.SPAT, MapMessage: MessageType.MAP,
-                                      Rsm: MessageType.RSM, Rsi: MessageType.RSI, SpeedPlan: MessageType.SPEED_PLAN}
+                                      Rsm: MessageType.RSM, Rsi: MessageType.RSI, SpeedPlan: MessageType.SPEED_PLAN,
+                                      TripRegistration: MessageType.TRIP_REGISTRATION}
     return types[type(message)]
 
 
@@ -513,6 +585,8 @@ def encode_message(message: V2XMessage) -> bytes:
         return encode_rsm(message)
     if isinstance(message, Rsi):
         return encode_rsi(message)
+    if isinstance(message, TripRegistration):
+        return encode_trip_registration(message)
     return encode_speed_plan(message)
 
 
@@ -522,5 +596,6 @@ def decode_message(message_type: MessageType, payload: bytes, generation_time_s:
         return decode_bsm(payload, generation_time_s)
     decoders: dict[MessageType, Callable[[bytes], V2XMessage]] = {
         MessageType.SPAT: decode_spat, MessageType.MAP: decode_map, MessageType.RSM: decode_rsm,
-        MessageType.RSI: decode_rsi, MessageType.SPEED_PLAN: decode_speed_plan}
+        MessageType.RSI: decode_rsi, MessageType.SPEED_PLAN: decode_speed_plan,
+        MessageType.TRIP_REGISTRATION: decode_trip_registration}
     return decoders[message_type](payload)

@@ -1,7 +1,8 @@
 """Typical instances of every message type: what `coop-drive v2x sizes` measures and the tests round-trip.
 
 Figures are those of the occluded-intersection scenario: a car at ~50 km/h, a four-arm intersection with
-two lanes per arm, an MEC tracking five road users, one collision-risk warning, a 5 s speed plan.
+two lanes per arm, an MEC tracking five road users, one collision-risk warning, a 5 s speed plan, the car's trip
+registration (its route across the junction: two edges, four points).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from coop_drive.v2x.messages import (
     Spat,
     SpeedPlan,
     SpeedPlanPoint,
+    TripRegistration,
     V2XMessage,
 )
 
@@ -92,6 +94,14 @@ def speed_plan() -> SpeedPlan:
                      points=points)
 
 
+def trip_registration() -> TripRegistration:
+    """The occluded intersection's ego: east on the major road through the junction, set to 50 km/h."""
+    points = ((-210.0, -1.75), (-10.0, -1.75), (10.0, -1.75), (210.0, -1.75))
+    return TripRegistration(msg_count=0, vehicle_id=1001, time_s=TIME_S, route_edges=("-1", "2"), route_xy_m=points,
+                            desired_speed_mps=50.0 / 3.6, max_accel_mps2=2.0, comfort_decel_mps2=3.0,
+                            max_decel_mps2=7.0)
+
+
 def typical_messages() -> dict[str, V2XMessage]:
     """One typical message of each type, by a short description."""
     return {
@@ -103,4 +113,5 @@ def typical_messages() -> dict[str, V2XMessage]:
         "RSM (20 objects)": rsm(20),
         "RSI (1 event)": rsi(),
         "SpeedPlan (11 points, 5 s)": speed_plan(),
+        "TripRegistration (2 edges, 4 points)": trip_registration(),
     }

@@ -23,6 +23,7 @@ class MessageType(IntEnum):
     RSM = 4
     RSI = 5
     SPEED_PLAN = 6
+    TRIP_REGISTRATION = 7  # vehicle -> MEC
 
 
 class V2XDecodeError(ValueError):

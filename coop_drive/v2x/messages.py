@@ -203,4 +203,20 @@ class SpeedPlan:
     points: tuple[SpeedPlanPoint, ...]
 
 
-V2XMessage = Bsm | Spat | MapMessage | Rsm | Rsi | SpeedPlan
+@dataclass(frozen=True)
+class TripRegistration:
+    """A vehicle registers its trip with the planner that plans for it (edge-/cloud-planning): its route and
+    how it wants to drive. Its size is not here: the planner takes it from the vehicle's BSMs."""
+
+    msg_count: int  # 0..127, wraps
+    vehicle_id: int  # the station id of the vehicle's BSMs
+    time_s: float  # generation time
+    route_edges: tuple[str, ...]  # the trip's SUMO edge ids, in driving order
+    route_xy_m: tuple[tuple[float, float], ...]  # the route polyline (map frame), in driving order
+    desired_speed_mps: float  # the set speed (carried in 0.01 km/h)
+    max_accel_mps2: float
+    comfort_decel_mps2: float  # positive
+    max_decel_mps2: float  # positive
+
+
+V2XMessage = Bsm | Spat | MapMessage | Rsm | Rsi | SpeedPlan | TripRegistration

@@ -1,12 +1,15 @@
 """The occluded intersection end to end in the in-process runtime (real SUMO)."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from coop_drive.harness.run import run_scenario
+from coop_drive.harness.link import DuplexLink
+from coop_drive.harness.run import Harness, run_scenario
 from coop_drive.scenario import Split, load_scenario
 from coop_drive.scenario.model import AutomationLevel
+from coop_drive.v2x.frame import MessageType, decode_frame
 from coop_drive.world.sumo_backend import SumoWorld
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "occluded_intersection.yaml"
@@ -52,3 +55,30 @@ def test_same_inputs_same_metrics():
     a.pop("wall_time_s")
     b.pop("wall_time_s")
     assert a == b
+
+
+def test_a_lost_trip_registration_is_repeated_until_a_speed_plan_arrives(monkeypatch):
+    sent: list[tuple[int, bool]] = []  # (send time, delivered) of each trip registration
+    real_send = DuplexLink.send
+
+    def send(self, direction, sent_ns, frame, generation_ns=None):
+        if decode_frame(frame).message_type is not MessageType.TRIP_REGISTRATION:
+            return real_send(self, direction, sent_ns, frame, generation_ns)
+        lost = len(sent) < 2  # the link drops the first two
+        sent.append((sent_ns, not lost))
+        return None if lost else real_send(self, direction, sent_ns, frame, generation_ns)
+
+    monkeypatch.setattr(DuplexLink, "send", send)
+    sc = replace(load_scenario(SCENARIO).with_overrides(split=Split.EDGE_PLANNING), duration_s=6.0)
+    harness = Harness(sc, SumoWorld())
+    try:
+        m = harness.run()
+    finally:
+        harness.world.world.close()
+    start_ns = harness.start_ns
+    # at the start and every second until one gets through; then the plans come and it stops
+    assert [(t - start_ns, ok) for t, ok in sent] == [(0, False), (1_000_000_000, False), (2_000_000_000, True)]
+    follower = harness.vehicle.planner.plan_follower
+    assert follower is not None and follower.plans_received > 0
+    assert follower.plan is not None and follower.plan.time_s > 2.0  # no plan before the MEC knew the trip
+    assert m.plan_cycles_followed > 0

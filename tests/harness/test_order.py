@@ -33,7 +33,8 @@ def test_v2x_splits_register_in_the_order_that_breaks_ties(split, map_source, sp
     sc = OCCLUDED.with_overrides(split=split, map_source=map_source)
     onboard, roadside = len(sc.onboard_sensors), len(sc.roadside_sensors)
     assert roadside > 0
-    assert _kinds(sc, spat) == ([Task.VEHICLE_SCAN] * onboard + [Task.BSM] + [Task.ROADSIDE_SCAN] * roadside
+    uplink = [Task.TRIP_REGISTRATION, Task.BSM] if split.plans_remotely else [Task.BSM]  # the trip, then the BSM
+    assert _kinds(sc, spat) == ([Task.VEHICLE_SCAN] * onboard + uplink + [Task.ROADSIDE_SCAN] * roadside
                                 + publications + [Task.WORLD_STEP, Task.VEHICLE_PLAN])
 
 
@@ -47,6 +48,9 @@ def test_phases_periods_and_offsets():
     assert tasks[Task.WORLD_STEP].first_offset_ns == step_ns  # the world at the start is observed, not stepped
     assert tasks[Task.VEHICLE_PLAN].first_offset_ns == 0 and tasks[Task.VEHICLE_PLAN].period_ns == step_ns
     assert tasks[Task.BSM].period_ns == 100_000_000 and tasks[Task.SPEED_PLAN].period_ns == 100_000_000
+    registration = tasks[Task.TRIP_REGISTRATION]  # at the start, then every second (until a plan arrives)
+    assert registration.period_ns == 1_000_000_000 and registration.first_offset_ns == 0
+    assert registration.task.phase is Phase.PUBLISH
     assert tasks[Task.RSM].period_ns == round(1e9 / sc.mec_publish_rate_hz)
     scans = [t for t in periodic_tasks(sc, spat=False) if t.task is Task.VEHICLE_SCAN]
     assert [t.sensor_id for t in scans] == [s.sensor_id for s in sc.onboard_sensors]
@@ -57,6 +61,8 @@ def test_downlink_tasks_name_their_messages():
     assert [t.message_type for t in DOWNLINK] == [MessageType.RSM, MessageType.SPEED_PLAN, MessageType.SPAT,
                                                   MessageType.MAP]
     assert Task.BSM.message_type is MessageType.BSM and Task.WORLD_STEP.message_type is None
+    assert Task.TRIP_REGISTRATION.message_type is MessageType.TRIP_REGISTRATION and (
+        Task.TRIP_REGISTRATION not in DOWNLINK)
 
 
 def test_task_order_puts_the_longest_waiting_publication_first_then_the_rank():

@@ -48,7 +48,7 @@ def test_frames_reach_both_halves_of_the_car_and_bad_ones_are_counted():
 
 def test_the_mec_publishes_object_lists_with_the_tracks_they_carry():
     sc = BASE.with_overrides(split=Split.EDGE)
-    mec = MecSide(sc, ROUTE, None, None)
+    mec = MecSide(sc, None, None)
     [sent] = mec.publish(Task.RSM, 100_000_000, 0.1)
     assert sent.task is Task.RSM and sent.tracks == ()
     frame = decode_frame(sent.frame)
@@ -61,13 +61,17 @@ def test_the_mec_publishes_object_lists_with_the_tracks_they_carry():
 def test_a_silent_mec_sends_nothing_and_takes_nothing_in():
     sc = BASE.with_overrides(split=Split.EDGE_PLANNING, faults=(Fault.parse("mec-silent@2"),))
     car = VehicleSide(sc, ROUTE, None, start_s=0.0)
-    mec = MecSide(sc, ROUTE, None, None)
-    mec.receive(1.0, car.bsm(EgoState(1.0, 10.0, 0.0, 8.0)))
+    mec = MecSide(sc, None, None)
+    own = EgoState(1.0, 10.0, 0.0, 8.0)
+    mec.receive(1.0, car.trip_registration(own) or b"")
+    mec.receive(1.0, car.bsm(own))
     assert [p.task for p in mec.publish(Task.SPEED_PLAN, 1_100_000_000, 1.1)] == [Task.SPEED_PLAN]
     assert mec.publish(Task.RSM, 2_000_000_000, 2.0) == []
     assert mec.publish(Task.SPEED_PLAN, 2_000_000_000, 2.0) == []
-    silent = MecSide(sc, ROUTE, None, None)
-    silent.receive(2.5, car.bsm(EgoState(2.5, 10.0, 0.0, 8.0)))  # after the fault: ignored
+    silent = MecSide(sc, None, None)
+    late = EgoState(2.5, 10.0, 0.0, 8.0)
+    silent.receive(2.5, car.trip_registration(late) or b"")  # after the fault: ignored
+    silent.receive(2.5, car.bsm(late))
     assert silent.plans.planner is not None and silent.plans.planner.plan(2.5, []) is None
 
 
@@ -75,8 +79,33 @@ def test_a_silent_mec_sends_nothing_and_takes_nothing_in():
 def test_frame_numbering_in_process_and_per_ros_node(per_node, sequences):
     sc = BASE.with_overrides(split=Split.EDGE_PLANNING)
     car = VehicleSide(sc, ROUTE, None, start_s=0.0)
-    mec = MecSide(sc, ROUTE, None, None, numbered_per_node=per_node)
-    mec.receive(0.0, car.bsm(EgoState(0.0, 10.0, 0.0, 8.0)))
+    mec = MecSide(sc, None, None, numbered_per_node=per_node)
+    own = EgoState(0.0, 10.0, 0.0, 8.0)
+    mec.receive(0.0, car.trip_registration(own) or b"")
+    mec.receive(0.0, car.bsm(own))
     frames = [*mec.publish(Task.RSM, 0, 0.0), *mec.publish(Task.SPEED_PLAN, 0, 0.0), *mec.publish(Task.RSM, 1, 0.1)]
     assert [decode_frame(p.frame).sequence_number for p in frames] == sequences
     assert mec.plans.tracker is mec.core.tracker  # the planner plans on the perception's tracks
+
+
+def test_the_car_registers_its_trip_until_a_speed_plan_arrives():
+    sc = BASE.with_overrides(split=Split.EDGE_PLANNING)
+    car = VehicleSide(sc, ROUTE, None, start_s=0.0)
+    mec = MecSide(sc, None, None)
+    own = EgoState(0.0, 10.0, 0.0, 8.0)
+    lost = car.trip_registration(own)  # the link drops it
+    assert lost is not None and decode_frame(lost).message_type is MessageType.TRIP_REGISTRATION
+    mec.receive(0.0, car.bsm(own))
+    assert mec.publish(Task.SPEED_PLAN, 100_000_000, 0.1) == []  # a BSM but no registration: no plan
+    again = car.trip_registration(EgoState(1.0, 18.0, 0.0, 8.0))  # no plan yet: the car repeats it
+    assert again is not None and decode_frame(again).sequence_number == 1
+    mec.receive(1.0, again)
+    [plan] = mec.publish(Task.SPEED_PLAN, 1_100_000_000, 1.1)
+    car.receive(plan.frame)
+    assert car.trip_registration(EgoState(2.0, 26.0, 0.0, 8.0)) is None  # a plan arrived: registered
+
+
+@pytest.mark.parametrize("split", [Split.ONBOARD, Split.EDGE, Split.CLOUD_PERCEPTION])
+def test_only_the_planning_splits_register_a_trip(split):
+    _, car = _car(split)
+    assert car.trip_registration(EgoState(0.0, 10.0, 0.0, 8.0)) is None

@@ -192,7 +192,7 @@ def test_map_step_too_long_names_the_node():
         encode_map(replace(m, lanes=(lane,)))
 
 
-@pytest.mark.parametrize("name", ["BSM", "SPAT", "MAP", "RSM", "RSI", "SpeedPlan"])
+@pytest.mark.parametrize("name", ["BSM", "SPAT", "MAP", "RSM", "RSI", "SpeedPlan", "TripRegistration"])
 def test_every_type_is_in_the_asn1_module(name):
     assert name in specification().types
 

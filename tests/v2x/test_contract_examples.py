@@ -24,6 +24,7 @@ DOCUMENTED_SIZES = {
     "RSM (20 objects)": (528, 552),
     "RSI (1 event)": (35, 59),
     "SpeedPlan (11 points, 5 s)": (59, 83),
+    "TripRegistration (2 edges, 4 points)": (45, 69),
 }
 KMH_50 = 50 / 3.6
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "occluded_intersection.yaml"

@@ -113,7 +113,7 @@ def test_other_versions_are_rejected(version):
         decode_frame(_with_crc(_body(version=version)))
 
 
-@pytest.mark.parametrize("kind", [0, 7, 255])
+@pytest.mark.parametrize("kind", [0, 8, 255])
 def test_unknown_message_types_are_rejected(kind):
     with pytest.raises(V2XDecodeError, match=rf"^unknown message type {kind}$"):
         decode_frame(_with_crc(_body(kind=kind)))
@@ -122,7 +122,8 @@ def test_unknown_message_types_are_rejected(kind):
 @pytest.mark.parametrize("kind", list(MessageType))
 def test_every_message_type_is_carried_by_its_value(kind):
     data = encode_frame(V2XFrame(kind, "mec", 1, 2, b""))
-    assert data[1] == int(kind) == {"BSM": 1, "SPAT": 2, "MAP": 3, "RSM": 4, "RSI": 5, "SPEED_PLAN": 6}[kind.name]
+    assert data[1] == int(kind) == {"BSM": 1, "SPAT": 2, "MAP": 3, "RSM": 4, "RSI": 5, "SPEED_PLAN": 6,
+                                        "TRIP_REGISTRATION": 7}[kind.name]
     assert decode_frame(data).message_type is kind
 
 
