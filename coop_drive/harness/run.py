@@ -51,8 +51,9 @@ class Harness:
         hdmap = load_map(scenario.map_path) if signal_plans else None
         map_service = MapService(hdmap) if hdmap is not None else None  # one service for the car and the MEC
         if hdmap is not None and scenario.map_source is MapSource.MEC and scenario.split.uses_v2x:
-            raise ScenarioError(scenario.source_path, "vehicle.map", "'mec' is not supported on a signalised map "
-                                                                      "yet (the MAP messages carry no signal groups)")
+            raise ScenarioError(scenario.source_path, "vehicle.map",
+                                "'mec' is not supported on a signalised map yet (the car's signal driving reads "
+                                "the onboard map, not the received MAP)")
         self.start_ns = self.world.start_ns
         self.vehicle = VehicleSide(scenario, route, map_service, self.world.time_s)
         self.mec = MecSide(scenario, map_service, signal_plans) if scenario.split.uses_v2x else None

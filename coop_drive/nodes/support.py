@@ -15,6 +15,6 @@ def traffic_lights(scenario: Scenario) -> int:
 def unsupported(scenario: Scenario) -> str | None:
     """Why the ROS 2 runtime refuses this scenario, or None."""
     if scenario.map_source is MapSource.MEC and scenario.split.uses_v2x and traffic_lights(scenario):
-        return (f"{scenario.name}: map: mec is not supported on a signalised map yet (the MAP messages carry no "
-                "signal groups)")
+        return (f"{scenario.name}: map: mec is not supported on a signalised map yet (the car's signal driving "
+                "reads the onboard map's signal groups, not the received MAP's)")
     return None
