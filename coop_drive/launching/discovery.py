@@ -19,7 +19,7 @@ import subprocess
 import sys
 import sysconfig
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 SERVER_PORT_OFFSET = 150  # DDS ports of domain d: 7400 + 250 d + [0, ~75]; this lies in the unused rest
@@ -51,22 +51,25 @@ def library_path(base: Mapping[str, str]) -> str:
 class DiscoveryServer:
     """One server process; ``start`` returns once it listens (or raises OSError saying why it could not)."""
 
-    def __init__(self, port: int, executable: Path) -> None:
+    def __init__(self, port: int, executable: Path, address: str = "127.0.0.1",
+                 prefix: Sequence[str] = ()) -> None:
         self.port = port
         self.executable = executable
+        self.address = address
+        self.prefix = list(prefix)  # e.g. ["ip", "netns", "exec", NAME]: run it on another (network) host
         self._proc: subprocess.Popen[str] | None = None
 
     @property
     def locator(self) -> str:
         """The value of ROS_DISCOVERY_SERVER for the clients."""
-        return f"127.0.0.1:{self.port}"
+        return f"{self.address}:{self.port}"
 
     def start(self, timeout_s: float = 10.0) -> None:
         env = dict(os.environ)
         env["LD_LIBRARY_PATH"] = library_path(os.environ)
         for key in ("ROS_DISCOVERY_SERVER", "FASTDDS_DEFAULT_PROFILES_FILE", "FASTRTPS_DEFAULT_PROFILES_FILE"):
             env.pop(key, None)  # the server's own configuration is its command line
-        cmd = [str(self.executable), str(SERVER_COMMAND), "-l", "127.0.0.1", "-p", str(self.port)]
+        cmd = [*self.prefix, str(self.executable), str(SERVER_COMMAND), "-l", self.address, "-p", str(self.port)]
         proc = self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                              env=env, start_new_session=True)
         lines: list[str] = []

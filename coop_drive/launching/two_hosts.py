@@ -4,10 +4,10 @@ a virtual Ethernet pair, each running its own launch file, with DDS between them
     python -m coop_drive.launching.two_hosts scenarios/occluded_intersection.yaml --split edge --out DIR
 
 The vehicle's namespace runs ``launch/vehicle_host.launch.xml`` (simulator bridge, recorder, vehicle nodes), the
-MEC's ``launch/mec.launch.xml`` (MEC nodes and the link relays), both ``mode:=realtime`` by default. Discovery is
-Fast DDS's multicast on the virtual link (``config/fastdds_hosts.xml``: UDP only, no shared memory, so every
-sample crosses the link as it would between two computers), on one ROS domain. Needs root (``ip netns``).
-The namespaces and the link are removed on every exit, Ctrl-C and SIGTERM included.
+MEC's ``launch/mec.launch.xml`` (MEC nodes and the link relays), both ``mode:=realtime`` by default. Discovery goes
+through a Fast DDS discovery server on the MEC's host; samples go over UDP only (``config/fastdds_hosts.xml``: no
+shared memory, so every sample crosses the link as it would between two computers), on one ROS domain. Needs
+root (``ip netns``). The namespaces and the link are removed on every exit, Ctrl-C and SIGTERM included.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from coop_drive.launching.discovery import DiscoveryServer, server_executable, server_port
 from coop_drive.launching.xml_launch import find_package_share
 
 HOSTS_PROFILE = "config/fastdds_hosts.xml"
@@ -80,12 +81,25 @@ def two_hosts(tag: str) -> Iterator[tuple[Host, Host]]:
         _teardown(vehicle, mec)
 
 
-def host_environment(domain: int) -> dict[str, str]:
-    """The DDS environment of both hosts: one domain, discovery on the subnet, the UDP-only profile."""
+def host_environment(domain: int, discovery_server: str) -> dict[str, str]:
+    """The DDS environment of both hosts: one domain, the subnet, the UDP-only profile, and the discovery server
+    (``address:port``) both hosts' nodes register with."""
     env = dict(os.environ)
     env.update({"ROS_DOMAIN_ID": str(domain), "ROS_AUTOMATIC_DISCOVERY_RANGE": "SUBNET",
+                "ROS_DISCOVERY_SERVER": discovery_server,
                 "FASTDDS_DEFAULT_PROFILES_FILE": str(find_package_share("coop_drive") / HOSTS_PROFILE)})
     return env
+
+
+def start_discovery_server(mec: Host, domain: int) -> DiscoveryServer:
+    """Fast DDS's discovery server on the MEC's host (what a deployment would run beside its MEC), for both hosts:
+    simple discovery between the namespaces left a pair of nodes unmatched now and then."""
+    executable, port = server_executable(), server_port(domain)
+    if executable is None or port is None:
+        raise OSError("no fast-discovery-server in this environment (the ros-fastdds wheel installs it)")
+    server = DiscoveryServer(port, executable, mec.address, ["ip", "netns", "exec", mec.namespace])
+    server.start()
+    return server
 
 
 def launch_command(host: Host, launch_file: str, arguments: Sequence[str], timeout_s: float) -> list[str]:
@@ -118,9 +132,10 @@ def run_two_hosts(scenario: Path, out: Path, split: str = "", mode: str = "realt
                   timeout_s: float = 300.0, tag: str = "0") -> TwoHostRun:
     """Run ``scenario`` with the vehicle and the MEC on two hosts; metrics.json and the bag go to ``out``."""
     common = [f"scenario:={scenario.resolve()}", f"split:={split}", f"mode:={mode}"]
-    env = host_environment(domain)
     start = time.monotonic()
     with two_hosts(tag) as (vehicle, mec):
+        server = start_discovery_server(mec, domain)
+        env = host_environment(domain, server.locator)
         procs = [subprocess.Popen(launch_command(mec, "mec.launch.xml", common, timeout_s), env=env),
                  subprocess.Popen(launch_command(vehicle, "vehicle_host.launch.xml",
                                                  [*common, f"out:={out.resolve()}"], timeout_s), env=env)]
@@ -136,6 +151,7 @@ def run_two_hosts(scenario: Path, out: Path, split: str = "", mode: str = "realt
                     p.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     p.kill()
+            server.stop()
     return TwoHostRun(statuses[1], statuses[0], time.monotonic() - start, *received)
 
 

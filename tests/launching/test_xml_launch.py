@@ -84,7 +84,8 @@ def test_cli_exits_2_on_a_bad_file_a_missing_arg_or_an_unknown_arg(tmp_path, cap
 def test_launch_refuses_the_mec_map_on_a_signalised_map_before_starting_any_node(tmp_path, capsys):
     text = (REPO / "scenarios" / "green_wave.yaml").read_text().replace("../maps/", str(REPO / "maps") + "/")
     scenario = tmp_path / "green_wave.yaml"
-    scenario.write_text(text.replace("split: onboard", "split: edge") + "\nvehicle:\n  map: mec\n")
+    text = text.replace("split: onboard", "split: edge").replace("vehicle:\n", "vehicle:\n  map: mec\n", 1)
+    scenario.write_text(text)
     assert main(["launch", str(LAUNCH / "stack.launch.xml"), f"scenario:={scenario}", f"out:={tmp_path / 'out'}"]) == 2
     err = capsys.readouterr().err
     assert "map: mec is not supported on a signalised map" in err
