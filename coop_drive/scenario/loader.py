@@ -153,6 +153,9 @@ class _Section:
             raise self.error(unknown[0], f"unknown key (allowed: {', '.join(sorted(self.used))})")
 
 
+MAX_DURATION_S = 86_400.0  # one simulated day: longer is a typo, not a traffic scenario (and hours of wall time)
+
+
 def _kind(value: Any) -> str:
     return "nothing" if value is None else type(value).__name__
 
@@ -175,7 +178,7 @@ def load_scenario(path: Path | str) -> Scenario:
         load_map(map_path)  # checked here, before any runtime starts (SUMO would take a broken road quietly)
     except XodrError as exc:
         raise root.error("map", str(exc)) from exc
-    duration_s = root.number("duration_s", strictly_positive=True)
+    duration_s = root.number("duration_s", strictly_positive=True, maximum=MAX_DURATION_S)
     step_s = root.number("step_s", strictly_positive=True, maximum=1.0)
     seed = root.integer("seed", maximum=SEED_MAX)
     split = Split(root.choice("split", SPLIT_NAMES, default=Split.ONBOARD.value))

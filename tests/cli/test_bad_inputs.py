@@ -86,6 +86,7 @@ SCENARIO_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = (
     + [("seed=-1", _setter("seed", -1), "seed"), ("seed=2**40", _setter("seed", 2**40), "seed"),
        ("step_s=5", _setter("step_s", 5.0), "step_s"), ("link.loss=1.5", _setter("link.loss", 1.5), "link.loss"),
        ("duration_s=-1", _setter("duration_s", -1.0), "duration_s"),
+       ("duration_s=1e9", _setter("duration_s", 1e9), "duration_s"),
        ("ego.route=[]", _setter("ego.route", []), "ego.route"),
        ("ego.route=['99']", _setter("ego.route", ["99"]), "ego.route"),
        ("ego.depart_pos_m=9999", _setter("ego.depart_pos_m", 9999.0), "ego.depart_pos_m"),
