@@ -89,11 +89,16 @@ def _scenario(config: dict[str, Any], override: Path | None) -> Scenario:
     candidates = [override] if override is not None else [recorded, REPO / "scenarios" / recorded.name]
     for path in candidates:
         if path is not None and path.is_file():
+            scenario = load_scenario(path)
+            recorded_name = str(config.get("scenario", scenario.name))
+            if scenario.name != recorded_name:
+                raise BagReadError(f"{path} is scenario {scenario.name!r}, but the bag recorded {recorded_name!r}; "
+                                   "give the bag's own scenario file with --scenario")
             split = Split(str(config["split"])) if config.get("split") else None
             seed = int(config["seed"]) if "seed" in config else None
             level = AutomationLevel(config["automation_level"]) if "automation_level" in config else None
             faults = tuple(Fault.parse(f) for f in config["faults"]) if "faults" in config else None
-            return load_scenario(path).with_overrides(
+            return scenario.with_overrides(
                 split=split, seed=seed, level=level, faults=faults,
                 map_source=MapSource(config["map"]) if "map" in config else None,
                 glosa=bool(config["glosa"]) if "glosa" in config else None)

@@ -435,3 +435,14 @@ def _ego():  # type: ignore[no-untyped-def]
     from coop_drive.world.backend import ActorState
 
     return ActorState("ego", 0.0, 0.0, 0.0, 10.0, 0.0, 4.6, 1.8)
+
+
+def test_the_wrong_scenario_file_is_named_not_blamed_on_an_older_version(tmp_path):
+    bag = _write(
+        tmp_path / "bag",
+        _setup(_edge_config()) + [("/vehicle/odom", "nav_msgs/msg/Odometry", lambda m: m.odometry(0, _ego()), 0)],
+    )
+    green_wave = replay.REPO / "scenarios" / "green_wave.yaml"
+    with pytest.raises(BagReadError, match=r"green_wave.yaml is scenario 'green_wave', but the bag recorded "
+                       r"'occluded_intersection'; give the bag's own scenario file with --scenario"):
+        replay_bag(bag, scenario_path=green_wave)
