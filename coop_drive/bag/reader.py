@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,16 +88,27 @@ def bag_info(path: Path) -> BagInfo:
     return BagInfo(Path(path), storage, start, end, total, topics)
 
 
-def read_messages(path: Path, topics: Iterable[str] | None = None) -> Iterator[tuple[str, int, Any]]:
-    """(topic, log time [ns], deserialised message) in log-time order."""
+def read_messages(path: Path, topics: Iterable[str] | None = None,
+                  types: Mapping[str, str] | None = None) -> Iterator[tuple[str, int, Any]]:
+    """(topic, log time [ns], deserialised message) in log-time order. ``types``: the type each topic must have
+    (a bag of another tool that reuses a topic name with another type is refused, BagReadError)."""
     typestore = coop_drive_typestore()
     reader = _open(path)
     try:
         wanted = None if topics is None else set(topics)
         conns = [c for c in reader.connections if wanted is None or c.topic in wanted]
+        for conn in conns:
+            expected = (types or {}).get(conn.topic)
+            if expected is not None and conn.msgtype != expected:
+                raise BagReadError(f"{path}: {conn.topic} has type {conn.msgtype}, a coop_drive run bag has {expected}")
         if not conns:  # rosbags reads every connection when given none
             return
         for conn, time_ns, data in reader.messages(connections=conns):
-            yield conn.topic, time_ns, typestore.deserialize_cdr(data, conn.msgtype)
+            try:
+                msg = typestore.deserialize_cdr(data, conn.msgtype)
+            except Exception as exc:  # rosbags raises struct/index/value errors on bytes that are no such message
+                raise BagReadError(f"{path}: {conn.topic} at {time_ns} ns: not a valid {conn.msgtype} "
+                                   f"({type(exc).__name__})") from exc
+            yield conn.topic, time_ns, msg
     finally:
         reader.close()

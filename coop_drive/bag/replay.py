@@ -22,6 +22,13 @@ from typing import Any
 
 from coop_drive.bag.reader import BagReadError, read_messages
 from coop_drive.bag.ros_messages import (
+    T_OBJECT_LIST,
+    T_ODOM,
+    T_PATH,
+    T_SCAN,
+    T_STRING,
+    T_TWIST_STAMPED,
+    T_V2X,
     detections_from_msg,
     frame_bytes,
     object_rows,
@@ -47,6 +54,10 @@ _PHASE = {"/vehicle/odom": Phase.WORLD, "/vehicle/signal": Phase.WORLD, "/vehicl
           "/mec/detections": Phase.SENSE, "/mec/v2x_out": Phase.PUBLISH, "/vehicle/v2x_in": Phase.DELIVER,
           "/mec/v2x_in": Phase.DELIVER, "/vehicle/speed_command": Phase.PLAN, "/vehicle/objects": Phase.PLAN}
 _SETUP = ("/run/config", "/run/route", "/run/signal_plans")
+# The type each topic has in a coop_drive run bag (a bag of another tool may reuse a name)
+_TYPES = {"/run/config": T_STRING, "/run/route": T_PATH, "/vehicle/odom": T_ODOM, "/vehicle/detections": T_SCAN,
+          "/mec/detections": T_SCAN, "/mec/v2x_out": T_V2X, "/vehicle/v2x_in": T_V2X, "/mec/v2x_in": T_V2X,
+          "/vehicle/speed_command": T_TWIST_STAMPED, "/vehicle/objects": T_OBJECT_LIST}
 _TASK_OF = {task.message_type: task for task in DOWNLINK}
 
 
@@ -111,7 +122,7 @@ _TYPED_SIGNALS = ("/run/signal_plans", "/vehicle/signal")
 
 def _events(bag: Path) -> Iterator[tuple[int, int, int, str, Any]]:
     items = []
-    for seq, (topic, log_ns, msg) in enumerate(read_messages(bag, [*_PHASE, *_SETUP])):
+    for seq, (topic, log_ns, msg) in enumerate(read_messages(bag, [*_PHASE, *_SETUP], _TYPES)):
         if topic in _TYPED_SIGNALS and hasattr(msg, "data"):  # std_msgs/String: JSON, before the typed messages
             raise BagReadError(f"{bag}: {topic} is JSON text (std_msgs/String), as coop_drive recorded it before "
                                "its typed signal messages; record the run again to replay it")
@@ -162,6 +173,17 @@ class _Sides:
         return True
 
 
+def _config(bag: Path, text: str) -> dict[str, Any]:
+    try:
+        config = json.loads(text)
+    except ValueError:
+        config = None
+    if not isinstance(config, dict):
+        raise BagReadError(f"{bag}: /run/config is not a coop_drive run configuration (a JSON object): "
+                           f"{text[:60]!r}")
+    return config
+
+
 def replay_bag(bag: Path, scenario_path: Path | None = None, tolerance: Tolerance | None = None,
                keep: int = 10) -> ReplayResult:
     """Replay a coop_drive bag; BagReadError when it is not one."""
@@ -175,7 +197,7 @@ def replay_bag(bag: Path, scenario_path: Path | None = None, tolerance: Toleranc
     own: EgoState | None = None
     for time_ns, _, _, topic, msg in _events(bag):
         if topic == "/run/config":
-            config = json.loads(msg.data)
+            config = _config(bag, str(msg.data))
             sc = _scenario(config, scenario_path)
             continue
         if topic == "/run/route":

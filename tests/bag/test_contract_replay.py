@@ -446,3 +446,29 @@ def test_the_wrong_scenario_file_is_named_not_blamed_on_an_older_version(tmp_pat
     with pytest.raises(BagReadError, match=r"green_wave.yaml is scenario 'green_wave', but the bag recorded "
                        r"'occluded_intersection'; give the bag's own scenario file with --scenario"):
         replay_bag(bag, scenario_path=green_wave)
+
+
+def test_bags_of_other_tools_are_refused_with_a_reason(tmp_path):
+    chatter = _write(tmp_path / "chatter", [("/run/config", T_STRING, lambda m: m.string("hello"), 0)])
+    with pytest.raises(BagReadError, match=r"/run/config is not a coop_drive run configuration \(a JSON object\): "
+                                           r"'hello'"):
+        replay_bag(chatter)
+    listed = _write(tmp_path / "listed", [("/run/config", T_STRING, lambda m: m.string("[1, 2]"), 0)])
+    with pytest.raises(BagReadError, match="not a coop_drive run configuration"):
+        replay_bag(listed)
+    retyped = _write(tmp_path / "retyped", _setup(_edge_config())
+                     + [("/vehicle/odom", T_STRING, lambda m: m.string("x"), 1)])
+    with pytest.raises(BagReadError, match=r"/vehicle/odom has type std_msgs/msg/String, a coop_drive run bag has "
+                                           r"nav_msgs/msg/Odometry"):
+        replay_bag(retyped)
+
+
+def test_bytes_that_are_no_such_message_are_a_bag_error(tmp_path):
+    bag = BagRecorder(tmp_path / "bag")
+    msgs = MessageFactory(bag.typestore)
+    for topic, msgtype, msg, time_ns in _setup(_edge_config()):
+        bag.write(topic, msgtype, msgs.serialize(msg(msgs)), time_ns)
+    bag.write("/vehicle/odom", "nav_msgs/msg/Odometry", b"\x00\x01\x00\x00\x07", 1)
+    bag.close()
+    with pytest.raises(BagReadError, match=r"/vehicle/odom at 1 ns: not a valid nav_msgs/msg/Odometry"):
+        replay_bag(tmp_path / "bag")
