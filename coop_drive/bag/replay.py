@@ -22,13 +22,6 @@ from typing import Any
 
 from coop_drive.bag.reader import BagReadError, read_messages
 from coop_drive.bag.ros_messages import (
-    T_OBJECT_LIST,
-    T_ODOM,
-    T_PATH,
-    T_SCAN,
-    T_STRING,
-    T_TWIST_STAMPED,
-    T_V2X,
     detections_from_msg,
     frame_bytes,
     object_rows,
@@ -37,6 +30,7 @@ from coop_drive.bag.ros_messages import (
     stamp_ns,
 )
 from coop_drive.bag.signal_messages import plans_from_msg, signal_view_from_msg
+from coop_drive.bag.topics import RUN_TOPIC_TYPES
 from coop_drive.geometry import Polyline
 from coop_drive.harness.order import DOWNLINK, Phase, Task
 from coop_drive.harness.sides import EgoState, MecSide, VehicleSide
@@ -54,10 +48,8 @@ _PHASE = {"/vehicle/odom": Phase.WORLD, "/vehicle/signal": Phase.WORLD, "/vehicl
           "/mec/detections": Phase.SENSE, "/mec/v2x_out": Phase.PUBLISH, "/vehicle/v2x_in": Phase.DELIVER,
           "/mec/v2x_in": Phase.DELIVER, "/vehicle/speed_command": Phase.PLAN, "/vehicle/objects": Phase.PLAN}
 _SETUP = ("/run/config", "/run/route", "/run/signal_plans")
-# The type each topic has in a coop_drive run bag (a bag of another tool may reuse a name)
-_TYPES = {"/run/config": T_STRING, "/run/route": T_PATH, "/vehicle/odom": T_ODOM, "/vehicle/detections": T_SCAN,
-          "/mec/detections": T_SCAN, "/mec/v2x_out": T_V2X, "/vehicle/v2x_in": T_V2X, "/mec/v2x_in": T_V2X,
-          "/vehicle/speed_command": T_TWIST_STAMPED, "/vehicle/objects": T_OBJECT_LIST}
+# The type each replayed topic must have (the signal topics: see _TYPED_SIGNALS)
+_TYPES = {t: RUN_TOPIC_TYPES[t] for t in (*_PHASE, *_SETUP) if t not in ("/run/signal_plans", "/vehicle/signal")}
 _TASK_OF = {task.message_type: task for task in DOWNLINK}
 
 

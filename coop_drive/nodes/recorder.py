@@ -17,40 +17,19 @@ from rcl_interfaces.msg import ParameterDescriptor  # type: ignore[import-untype
 from coop_drive.bag.recorder import BagRecorder
 from coop_drive.bag.ros_messages import (
     T_CLOCK,
-    T_IMU,
-    T_OBJECT_LIST,
-    T_ODOM,
-    T_PATH,
     T_SCAN,
     T_STRING,
-    T_TWIST_STAMPED,
     T_V2X,
     stamp_ns,
 )
-from coop_drive.bag.signal_messages import T_SIGNAL_PLANS, T_SIGNAL_VIEW
+from coop_drive.bag.topics import RUN_TOPIC_TYPES
 from coop_drive.harness.order import TaskOrder
 from coop_drive.nodes.base import SteppedNode, run_node
 from coop_drive.nodes.topology import RECORDER, upstream_of
 
 # Written in this order within a step (the in-process runtime's event order).
 RECORDED: list[tuple[str, str, bool]] = [  # (topic, type, best effort)
-    ("/run/config", T_STRING, False),
-    ("/run/route", T_PATH, False),
-    ("/run/signal_plans", T_SIGNAL_PLANS, False),  # signalised maps: the controllers' plans, at the start
-    ("/clock", T_CLOCK, False),
-    ("/ground_truth/objects", T_OBJECT_LIST, False),
-    ("/vehicle/odom", T_ODOM, False),
-    ("/vehicle/imu", T_IMU, False),
-    ("/vehicle/signal", T_SIGNAL_VIEW, False),  # signalised maps: the camera's view of the next signal
-    ("/vehicle/detections", T_SCAN, False),
-    ("/mec/detections", T_SCAN, False),
-    ("/mec/objects", T_OBJECT_LIST, False),
-    ("/mec/v2x_out", T_V2X, True),
-    ("/vehicle/v2x_out", T_V2X, True),
-    ("/mec/v2x_in", T_V2X, True),
-    ("/vehicle/v2x_in", T_V2X, True),
-    ("/vehicle/objects", T_OBJECT_LIST, False),
-    ("/vehicle/speed_command", T_TWIST_STAMPED, False),
+    (topic, msgtype, msgtype == T_V2X) for topic, msgtype in RUN_TOPIC_TYPES.items()  # V2X topics: best effort
 ]
 
 
